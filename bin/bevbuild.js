@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The `bevbuild` executable. The engine is TypeScript; to start fast it runs from a bundle that
+// esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
+// when any source file changes). Without a writable cache it falls back to tsx's loader.
+import {createHash} from 'node:crypto';
+import {mkdirSync, readdirSync, renameSync, statSync, writeFileSync, existsSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A fingerprint of the engine's sources from their stats: cheap enough for every start. */
+function sourcesFingerprint() {
+  const h = createHash('sha256');
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|mjs|js|json)$/.test(e.name)) {
+        const st = statSync(p);
+        h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const d of ['src', 'cache', 'schemas']) walk(join(root, d));
+  h.update(statSync(join(root, 'package.json')).mtimeMs.toString());
+  return h.digest('hex').slice(0, 16);
+}
+
+async function loadMain() {
+  const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
+  const bundle = join(cacheDir, `cli-${sourcesFingerprint()}.mjs`);
+  if (!existsSync(bundle)) {
+    try {
+      const {build} = await import('esbuild');
+      mkdirSync(cacheDir, {recursive: true});
+      const res = await build({
+        entryPoints: [join(root, 'src', 'cli.ts')],
+        bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false,
+        packages: 'external', sourcemap: 'inline', logLevel: 'silent',
+        // Modules that locate files next to themselves must keep their real URL inside the bundle.
+        plugins: [{name: 'keep-import-meta', setup(b) {
+          b.onLoad({filter: /\.ts$/}, async (a) => {
+            const {readFile} = await import('node:fs/promises');
+            const text = (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href));
+            return {contents: text, loader: 'ts'};
+          });
+        }}],
+      });
+      writeFileSync(`${bundle}.${process.pid}.tmp`, res.outputFiles[0].text);
+      renameSync(`${bundle}.${process.pid}.tmp`, bundle);
+    } catch {
+      const {register} = await import('tsx/esm/api');
+      register();
+      return (await import('../src/cli.ts')).main;
+    }
+  }
+  process.setSourceMapsEnabled(true);
+  return (await import(pathToFileURL(bundle).href)).main;
+}
+
+try {
+  const main = await loadMain();
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  console.error('bevbuild: internal error (this is a bug, please report it):');
+  console.error(e);
+  process.exitCode = 1;
+}

@@ -1,0 +1,133 @@
+/**
+ * Command-line parsing. Every bad value becomes a usage error that says what was expected
+ * (exit code 2), never an exception.
+ */
+import {availableParallelism} from 'node:os';
+import {resolve} from 'node:path';
+import {parseArgs} from 'node:util';
+import {fail, ok, type Result} from './result.ts';
+
+export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'help'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface Options {
+  command: Command;
+  targets: string[];
+  root: string;
+  jobs: number;
+  keepGoing: boolean;
+  dryRun: boolean;
+  json: boolean;
+  verbose: boolean;
+  format: 'mermaid' | 'dot' | 'json';
+  maxSize: number | undefined;
+  remoteUrl: string | undefined;
+  remoteUpload: boolean;
+  remoteDownload: 'minimal' | 'all';
+  all: boolean;
+}
+
+export function parseOptions(argv: string[]): Result<Options> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        C: {type: 'string', short: 'C'},
+        jobs: {type: 'string', short: 'j'},
+        'keep-going': {type: 'boolean', short: 'k'},
+        'dry-run': {type: 'boolean', short: 'n'},
+        json: {type: 'boolean'},
+        verbose: {type: 'boolean', short: 'v'},
+        format: {type: 'string'},
+        'max-size': {type: 'string'},
+        remote: {type: 'string'},
+        'remote-upload': {type: 'boolean'},
+        'remote-download': {type: 'string'},
+        all: {type: 'boolean'},
+        help: {type: 'boolean', short: 'h'},
+      },
+    });
+  } catch (e) {
+    return fail('usage', `${(e as Error).message}. See \`bevbuild --help\`.`);
+  }
+  const v = parsed.values;
+  const pos = [...parsed.positionals];
+  let command: Command = 'build';
+  if (v.help) command = 'help';
+  else if (pos[0] && (COMMANDS as readonly string[]).includes(pos[0])) command = pos.shift() as Command;
+  if (command === 'cache') {
+    if (pos.shift() !== 'prune') return fail('usage', 'expected `bevbuild cache prune --max-size <size>`');
+  }
+  const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) return fail('usage', `expected -j/--jobs to be a positive integer, got "${v.jobs}"`);
+  const format = v.format ?? 'mermaid';
+  if (format !== 'mermaid' && format !== 'dot' && format !== 'json') return fail('usage', `expected --format mermaid|dot|json, got "${format}"`);
+  let maxSize: number | undefined;
+  if (v['max-size'] !== undefined) {
+    const s = parseSize(v['max-size']);
+    if (s === undefined) return fail('usage', `expected --max-size like 500M, 20G or a byte count, got "${v['max-size']}"`);
+    maxSize = s;
+  }
+  if (command === 'cache' && maxSize === undefined) return fail('usage', 'expected `bevbuild cache prune --max-size <size>` (e.g. 20G)');
+  const download = v['remote-download'] ?? process.env['BEVBUILD_REMOTE_DOWNLOAD'] ?? 'minimal';
+  if (download !== 'minimal' && download !== 'all') return fail('usage', `expected --remote-download minimal|all, got "${download}"`);
+  if ((command === 'why' || command === 'watch') && pos.length === 0) return fail('usage', `expected a target: bevbuild ${command} <target>`);
+  return ok({
+    command,
+    targets: pos,
+    root: resolve(v.C ?? '.'),
+    jobs,
+    keepGoing: v['keep-going'] ?? false,
+    dryRun: v['dry-run'] ?? false,
+    json: v.json ?? false,
+    verbose: v.verbose ?? false,
+    format,
+    maxSize,
+    remoteUrl: v.remote ?? process.env['BEVBUILD_REMOTE_URL'],
+    remoteUpload: v['remote-upload'] ?? process.env['BEVBUILD_REMOTE_UPLOAD'] === '1',
+    remoteDownload: download,
+    all: v.all ?? false,
+  });
+}
+
+export function parseSize(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(s.trim());
+  if (!m) return undefined;
+  const mult = {'': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4}[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+export const HELP = `bevbuild — a content-hash cached artifact graph for BEVFusion: dataset → checkpoints →
+ONNX → INT8 OpenVINO IR → deploy, gated by a native INT8-vs-FP32 check.
+
+Usage
+  bevbuild [build] <target…>     build targets (ids like deploy/kitti/second, globs like 'deploy/**')
+  bevbuild status [target…]      what is fresh, what would rebuild and why
+  bevbuild why <target>          what changed since the last good build, down to the root cause
+  bevbuild graph [target] --format mermaid|dot|json
+  bevbuild audit <target…>       verify workspace outputs and store objects against their records
+  bevbuild clean [target…]       delete workspace outputs (the store keeps them: the next build restores)
+  bevbuild cache prune --max-size 20G
+  bevbuild watch <target…>       rebuild when inputs change (Ctrl-C to stop)
+
+Options
+  -C <dir>                 use the workspace in <dir> (default: current directory)
+  -j, --jobs <n>           cpu slots (default: number of cores)
+  -k, --keep-going         keep building independent nodes after a failure
+  -n, --dry-run            print the plan with reasons; run nothing
+      --json               NDJSON events on stdout; last line {"type":"summary",…}
+  -v, --verbose            print fresh nodes and info lines too
+      --remote <url>       Bazel-HTTP remote cache (env BEVBUILD_REMOTE_URL); read-only unless
+      --remote-upload      (env BEVBUILD_REMOTE_UPLOAD=1) — meant for trusted CI
+      --remote-download minimal|all   fetch only what targets need (default) or everything
+
+Examples
+  bevbuild deploy/kitti/second              build the KITTI Pipeline-B deploy directory
+  bevbuild -n --json 'deploy/**'            plan every deploy target as JSON lines
+  bevbuild why quantize/kitti/second        why would the INT8 model rebuild?
+  bevbuild graph deploy/kitti/second --format mermaid > graph.md
+
+Exit codes: 0 success · 1 a node failed · 2 usage or configuration error · 130 interrupted.
+Docs: README.md (quick start, configuration reference, troubleshooting).`;

@@ -1,0 +1,57 @@
+/**
+ * The `bevbuild` command. Parses options, dispatches to a command, and turns Ctrl-C into a clean
+ * cancellation (process groups killed, nothing half-done recorded). Never throws to the user:
+ * unexpected errors are bugs and are printed with their stack and exit code 1.
+ */
+import {HELP, parseOptions} from './cli-options.ts';
+import {EXIT} from './commands/exit-codes.ts';
+import {unreachable} from './result.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`bevbuild: ${parsed.error.message}\n`);
+    return EXIT.usage;
+  }
+  const opts = parsed.value;
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\ninterrupted: stopping running tools (Ctrl-C again to exit at once)…\n');
+      abort.abort();
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    switch (opts.command) {
+      case 'help':
+        process.stdout.write(`${HELP}\n`);
+        return EXIT.ok;
+      case 'build':
+        return await (await import('./commands/build-command.ts')).buildCommand(opts, abort.signal);
+      case 'status':
+        return await (await import('./commands/status-command.ts')).statusCommand(opts);
+      case 'why':
+        return await (await import('./commands/why-command.ts')).whyCommand(opts);
+      case 'graph':
+        return await (await import('./commands/graph-command.ts')).graphCommand(opts);
+      case 'clean':
+        return await (await import('./commands/clean-command.ts')).cleanCommand(opts);
+      case 'cache':
+        return await (await import('./commands/prune-command.ts')).pruneCommand(opts);
+      case 'audit':
+        return await (await import('./commands/audit-command.ts')).auditCommand(opts);
+      case 'watch':
+        // @parcel/watcher is loaded only here: a plain build never pays for it.
+        return await (await import('./commands/watch-command.ts')).watchCommand(opts, abort.signal);
+      default:
+        return unreachable(opts.command);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,54 @@
+/** Pieces every command shares: reporter choice, printing diagnostics, opening the workspace. */
+import {formatDiagnostic, sortDiagnostics, type Diagnostic} from '../diagnostics.ts';
+import {openWorkspace, type OpenWorkspace} from '../engine/open-workspace.ts';
+import type {Options} from '../cli-options.ts';
+import {jsonReporter} from '../reporting/json-reporter.ts';
+import {textReporter} from '../reporting/text-reporter.ts';
+import type {Reporter} from '../reporting/events.ts';
+import {selectTargets} from '../graph/select.ts';
+
+export {EXIT} from './exit-codes.ts';
+import {EXIT} from './exit-codes.ts';
+
+export function makeReporter(opts: Options, total: number): Reporter {
+  if (opts.json) return jsonReporter();
+  const tty = Boolean(process.stderr.isTTY) && !process.env['CI'];
+  return textReporter({total, tty, verbose: opts.verbose});
+}
+
+export function printDiagnostics(ds: Diagnostic[], cwd: string, json: boolean): void {
+  const sorted = sortDiagnostics(ds);
+  if (json) {
+    for (const d of sorted) {
+      process.stdout.write(`${JSON.stringify({type: 'diagnostic', code: d.code, message: d.message, file: d.site?.file, line: d.site?.line, column: d.site?.column, path: d.path?.map(String), nodeId: d.nodeId, notes: d.notes})}\n`);
+    }
+    return;
+  }
+  process.stderr.write(`${sorted.map((d) => formatDiagnostic(d, cwd)).join('\n\n')}\n\n${sorted.length} error${sorted.length === 1 ? '' : 's'} in the configuration; nothing was built.\n`);
+}
+
+/** Opens the workspace and resolves targets (all nodes when none are given and `allByDefault`). */
+export async function openAndSelect(
+  opts: Options,
+  reporter: Reporter,
+  allByDefault: boolean,
+  fresh = false,
+): Promise<{ws: OpenWorkspace; targets: string[]} | number> {
+  const ws = await openWorkspace(opts.root, reporter, {fresh});
+  if (!ws.ok) {
+    printDiagnostics(ws.error, process.cwd(), opts.json);
+    return EXIT.usage;
+  }
+  if (opts.targets.length === 0) {
+    if (allByDefault) return {ws: ws.value, targets: ws.value.graph.order};
+    const roots = ws.value.graph.order.filter((id) => ws.value.graph.dependents.get(id)!.length === 0);
+    process.stderr.write(`expected one or more targets, e.g. \`bevbuild ${roots[0] ?? 'deploy/kitti/second'}\`.\nTop-level artifacts: ${roots.join(', ')}\n`);
+    return EXIT.usage;
+  }
+  const sel = selectTargets(ws.value.graph, opts.targets);
+  if (!sel.ok) {
+    printDiagnostics(sel.error, process.cwd(), opts.json);
+    return EXIT.usage;
+  }
+  return {ws: ws.value, targets: sel.value};
+}

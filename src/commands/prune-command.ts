@@ -1,0 +1,23 @@
+/** `bevbuild cache prune --max-size <size>`: bounds the local store, least recently used first. */
+import type {Options} from '../cli-options.ts';
+import {LocalStore} from '../../cache/local-store.ts';
+import {workspacePaths} from '../engine/workspace.ts';
+import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
+import {EXIT} from './common.ts';
+
+export async function pruneCommand(opts: Options): Promise<number> {
+  const paths = workspacePaths(opts.root);
+  const lock = await acquireWorkspaceLock(paths.dir, (pid) => process.stderr.write(`waiting for bevbuild pid ${pid}…\n`));
+  try {
+    const store = new LocalStore(paths.cache);
+    const r = await store.prune({maxSizeBytes: opts.maxSize!});
+    const line = {type: 'prune', ...r};
+    if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);
+    else process.stderr.write(`removed ${r.removedObjects} object(s) and ${r.removedRecords} record(s), freed ${mb(r.freedBytes)}; store is now ${mb(r.sizeAfter)}\n`);
+    return EXIT.ok;
+  } finally {
+    lock.release();
+  }
+}
+
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;

@@ -1,0 +1,26 @@
+/** `bevbuild status [targets]`: one line per node — fresh, would restore, would run — with reasons. */
+import type {Options} from '../cli-options.ts';
+import {EXIT, makeReporter, openAndSelect} from './common.ts';
+import {computePlan} from './plan.ts';
+
+export async function statusCommand(opts: Options): Promise<number> {
+  const opened = await openAndSelect(opts, makeReporter(opts, 0), true);
+  if (typeof opened === 'number') return opened;
+  const {ws, targets} = opened;
+  const {plan, warnings} = await computePlan(ws, targets);
+  if (opts.json) {
+    for (const e of plan.values()) process.stdout.write(`${JSON.stringify(e)}\n`);
+    return EXIT.ok;
+  }
+  for (const w of warnings) process.stdout.write(`⚠ ${w}\n`);
+  const mark = {fresh: '✔ fresh  ', restore: '↺ restore', run: '▶ stale  '} as const;
+  let stale = 0;
+  for (const id of ws.graph.order) {
+    const e = plan.get(id);
+    if (!e) continue;
+    if (e.action !== 'fresh') stale++;
+    process.stdout.write(`${mark[e.action]} ${id}${e.reasons.length ? `  ${e.reasons.join('; ')}` : ''}\n`);
+  }
+  process.stdout.write(`\n${plan.size - stale} fresh, ${stale} to rebuild or restore\n`);
+  return EXIT.ok;
+}

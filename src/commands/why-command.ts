@@ -1,0 +1,42 @@
+/**
+ * `bevbuild why <target>`: why the target would rebuild, following stale dependencies down to
+ * the root causes (nodes stale for their own reasons, not because something below them is).
+ */
+import type {Options} from '../cli-options.ts';
+import {EXIT, makeReporter, openAndSelect} from './common.ts';
+import {computePlan, type PlanEvent} from './plan.ts';
+
+export async function whyCommand(opts: Options): Promise<number> {
+  const opened = await openAndSelect(opts, makeReporter(opts, 0), false);
+  if (typeof opened === 'number') return opened;
+  const {ws, targets} = opened;
+  const {plan} = await computePlan(ws, targets);
+  const out: string[] = [];
+  const roots = new Map<string, PlanEvent>();
+  const seen = new Set<string>();
+  const walk = (id: string, depth: number) => {
+    const e = plan.get(id);
+    if (!e || e.action === 'fresh' || seen.has(id)) return;
+    seen.add(id);
+    out.push(`${'  '.repeat(depth)}${id}: ${e.action === 'restore' ? 'would restore' : 'would run'} — ${e.reasons.join('; ')}`);
+    const staleDeps = ws.graph.nodes.get(id)!.deps.filter((d) => plan.get(d) && plan.get(d)!.action === 'run');
+    // A stale node none of whose dependencies is stale is stale for its own reasons: a root cause.
+    if (staleDeps.length === 0) roots.set(id, e);
+    for (const d of staleDeps) walk(d, depth + 1);
+  };
+  for (const t of targets) {
+    const e = plan.get(t);
+    if (!e || e.action === 'fresh') out.push(`${t}: fresh — its outputs match the last good build; nothing to do`);
+    else walk(t, 0);
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({type: 'why', targets, chain: [...seen].map((id) => plan.get(id)), rootCauses: [...roots.keys()]})}\n`);
+    return EXIT.ok;
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  if (roots.size) {
+    process.stdout.write(`\nroot cause${roots.size > 1 ? 's' : ''}:\n`);
+    for (const [id, e] of roots) process.stdout.write(`  ${id}: ${e.reasons.join('; ')}\n`);
+  }
+  return EXIT.ok;
+}

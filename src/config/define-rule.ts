@@ -1,0 +1,143 @@
+/**
+ * The rule API. A rule is a typed template that wraps one tool: a zod params schema plus pure
+ * functions of the params that give the tool's inputs, outputs, argv, env and resources. Applying
+ * a rule to params (`trainRule({...})`) declares an artifact; nothing runs and nothing is read at
+ * declaration time, so analysis stays fast and testable.
+ */
+import {z} from 'zod';
+import type {SlurmResources} from '../executors/job.ts';
+import type {Result} from '../result.ts';
+import {captureCallSite, type CallSite} from './call-site.ts';
+
+/** An input: a workspace-relative (or absolute) file, directory or glob, or every output of an artifact. */
+export type InputRef = string | {artifact: string};
+
+/** Paths handed to argv/env/check functions. Output paths point into the run's staging area. */
+export interface RunContext {
+  /** Absolute workspace root. */
+  root: string;
+  /** Absolute path of a workspace-relative input path (absolute paths pass through). */
+  in(path: string): string;
+  /** Absolute (staging) path where the tool must write the declared output `path`. */
+  out(path: string): string;
+  /** A fresh scratch directory for this run, deleted afterwards. */
+  tmp: string;
+  /** Interpreter of the node's toolchain (`toolchain` of the rule); throws if it has none. */
+  python(): string;
+  /** GPU device ids assigned to this run by the `gpu` pool (empty without GPUs). */
+  gpus: string[];
+}
+
+/** What post-run checks may look at. */
+export interface CheckContext extends RunContext {
+  /** Full text of the run's log (stdout + stderr). */
+  log(): Promise<string>;
+}
+
+export interface Resources {
+  /** Slots of the `cpu` pool (default 1). */
+  cpu?: number;
+  /** Number of GPU devices (default 0); concrete ids are assigned via CUDA_VISIBLE_DEVICES. */
+  gpu?: number;
+}
+
+export interface RuleSpec<S extends z.ZodType> {
+  /** Unique rule name, e.g. `intel/train`; part of every action key. */
+  name: string;
+  /** Bump when the rule's semantics change: every artifact of the rule rebuilds. */
+  version: number;
+  description?: string;
+  params: S;
+  /** Artifact id of the toolchain (env) node the tool runs in, e.g. `env/bev`. */
+  toolchain?: (p: z.output<S>) => string | undefined;
+  inputs?: (p: z.output<S>) => InputRef[];
+  /** Workspace-relative paths of every file or directory the tool produces. */
+  outputs: (p: z.output<S>) => string[];
+  argv: (p: z.output<S>, ctx: RunContext) => string[];
+  /** Working directory, workspace-relative (default: workspace root). */
+  cwd?: (p: z.output<S>) => string;
+  /** Declared environment variables: their values enter the action key. */
+  env?: (p: z.output<S>, ctx: RunContext) => Record<string, string>;
+  resources?: (p: z.output<S>) => Resources;
+  timeoutMs?: (p: z.output<S>) => number | undefined;
+  executor?: (p: z.output<S>) => 'local' | 'slurm';
+  slurm?: (p: z.output<S>) => SlurmResources;
+  /** Nodes sharing an exclusive name never run at the same time (tools with fixed scratch dirs). */
+  exclusive?: (p: z.output<S>) => string | undefined;
+  /** Store outputs in the content store (default true). Venvs and other non-relocatable trees say false. */
+  cache?: boolean;
+  /** Give the tool staging paths (default true). False: the tool writes in place (old outputs removed first). */
+  stage?: boolean;
+  /** Rule-specific success checks after the tool exited 0 and every output exists. */
+  check?: (p: z.output<S>, ctx: CheckContext) => Promise<Result<void>> | Result<void>;
+  /** For toolchain rules: the interpreter path nodes using this toolchain get from `ctx.python()`. */
+  providesPython?: (p: z.output<S>, root: string) => string;
+  /** For toolchain rules: environment variables every node using this toolchain gets (not keyed: the toolchain's output digest is). */
+  providesEnv?: (p: z.output<S>, root: string) => Record<string, string>;
+}
+
+/** A rule application: an artifact declaration waiting for analysis. */
+export interface ArtifactDecl {
+  readonly kind: 'artifact';
+  readonly rule: Rule<z.ZodType>;
+  readonly params: unknown;
+  readonly site: CallSite | undefined;
+}
+
+export interface Rule<S extends z.ZodType> {
+  (params: z.input<S>): ArtifactDecl;
+  readonly spec: RuleSpec<S>;
+  readonly site: CallSite | undefined;
+  /** Problems in the spec itself (kept on the rule, not in a global: the config may run from its own bundle). */
+  readonly problems: RuleProblem[];
+}
+
+const ruleSpecShape = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9/_.-]*$/, 'lowercase letters, digits, / _ . -'),
+    version: z.number().int().nonnegative(),
+    description: z.string().optional(),
+    params: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema'),
+    toolchain: z.function().optional(),
+    inputs: z.function().optional(),
+    outputs: z.function(),
+    argv: z.function(),
+    cwd: z.function().optional(),
+    env: z.function().optional(),
+    resources: z.function().optional(),
+    timeoutMs: z.function().optional(),
+    executor: z.function().optional(),
+    slurm: z.function().optional(),
+    exclusive: z.function().optional(),
+    cache: z.boolean().optional(),
+    stage: z.boolean().optional(),
+    check: z.function().optional(),
+    providesPython: z.function().optional(),
+    providesEnv: z.function().optional(),
+  })
+  .strict();
+
+/** A problem in a rule definition; reported with the config's diagnostics instead of throwing at import. */
+export interface RuleProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** Defines a rule. Its spec is checked here; problems are reported (all at once) when the config is analysed. */
+export function defineRule<S extends z.ZodType>(spec: RuleSpec<S>): Rule<S> {
+  const site = captureCallSite();
+  const checked = ruleSpecShape.safeParse(spec);
+  const problems = checked.success ? [] : checked.error.issues.map((i) => ({path: i.path, message: i.message}));
+  const apply = (params: z.input<S>): ArtifactDecl => ({
+    kind: 'artifact',
+    rule: rule as unknown as Rule<z.ZodType>,
+    params,
+    site: captureCallSite(),
+  });
+  const rule = Object.assign(apply, {spec, site, problems});
+  return rule;
+}
+
+export function isArtifactDecl(v: unknown): v is ArtifactDecl {
+  return typeof v === 'object' && v !== null && (v as ArtifactDecl).kind === 'artifact';
+}

@@ -1,0 +1,64 @@
+/**
+ * Loads `bevbuild.config.ts` at run time without a build step: the CLI runs under tsx's loader,
+ * so a plain dynamic import compiles the TypeScript on the fly.
+ */
+import {existsSync} from 'node:fs';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {compileConfig} from './compile-config.ts';
+import type {Diagnostic} from '../diagnostics.ts';
+import type {Result} from '../result.ts';
+import type {LoadedConfigSpec} from './define-config.ts';
+
+export const CONFIG_FILE = 'bevbuild.config.ts';
+
+export async function loadConfig(
+  root: string,
+  _opts: {fresh?: boolean} = {},
+): Promise<Result<{spec: LoadedConfigSpec; file: string}, Diagnostic[]>> {
+  const file = join(root, CONFIG_FILE);
+  if (!existsSync(file)) {
+    return {
+      ok: false,
+      error: [
+        {
+          code: 'config-not-found',
+          message: `no ${CONFIG_FILE} in ${root}. Run bevbuild in a workspace directory or pass -C <dir>.`,
+        },
+      ],
+    };
+  }
+  let mod: {default?: unknown};
+  try {
+    process.setSourceMapsEnabled(true); // stack frames (diagnostic sites) name the .ts sources
+    const compiled = await compileConfig(file, join(root, '.bevbuild', 'state'));
+    // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
+    mod = (await import(pathToFileURL(compiled).href)) as {default?: unknown};
+  } catch (e) {
+    const err = e as Error;
+    return {
+      ok: false,
+      error: [
+        {
+          code: 'config-load-error',
+          message: `${CONFIG_FILE} failed to load: ${err.message}`,
+          notes: (err.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()),
+        },
+      ],
+    };
+  }
+  const spec = mod.default as LoadedConfigSpec | undefined;
+  if (!spec || typeof spec !== 'object' || !('artifacts' in spec)) {
+    return {
+      ok: false,
+      error: [
+        {
+          code: 'invalid-config',
+          message: `${CONFIG_FILE} must \`export default defineConfig({artifacts: {...}})\``,
+          site: {file, line: 1, column: 1},
+        },
+      ],
+    };
+  }
+  return {ok: true, value: {spec, file}};
+}

@@ -1,0 +1,64 @@
+/**
+ * Action keys (DESIGN.md decision 1). A key is the sha256 of a canonical, versioned record of
+ * everything that determines a node's outputs: rule name + version, the resolved argv and env
+ * (with machine-specific paths replaced by placeholders, so two clones share keys), params, the
+ * digests of every input (for inputs produced by other nodes: their *output* digests, which gives
+ * early cutoff), the toolchain's output digest and the platform.
+ *
+ * Bump KEY_FORMAT whenever this algorithm changes.
+ */
+import type {RunContext} from '../config/define-rule.ts';
+import type {GraphNode} from '../graph/graph.ts';
+import {hashBytes, type Digest} from '../../cache/digest.ts';
+import {canonicalJson} from './canonical-json.ts';
+
+export const KEY_FORMAT = 'bevbuild-action/1';
+
+/** The record whose canonical JSON is hashed. Field order is fixed by canonicalJson (sorted). */
+export interface KeyRecord {
+  format: typeof KEY_FORMAT;
+  rule: {name: string; version: number};
+  argv: string[];
+  cwd: string;
+  params: unknown;
+  env: Record<string, string>;
+  /** Input name → digest. Names: workspace paths; `@<id>:<path>` for outputs of other nodes. */
+  inputs: Record<string, Digest | 'missing'>;
+  outputs: string[];
+  platform: string;
+}
+
+/** A context whose paths are placeholders: what argv/env look like independent of machine and run. */
+export function placeholderContext(node: GraphNode): RunContext {
+  return {
+    root: '$WS',
+    in: (p) => (p.startsWith('/') ? p : `$WS/${p}`),
+    out: (p) => `$OUT/${p}`,
+    tmp: '$TMP',
+    python: () => {
+      if (!node.toolchain) throw new Error(`rule ${node.rule.name} calls ctx.python() but declares no toolchain`);
+      return `$PYTHON(${node.toolchain})`;
+    },
+    gpus: [],
+  };
+}
+
+export function buildKeyRecord(node: GraphNode, inputs: Record<string, Digest | 'missing'>): KeyRecord {
+  const ctx = placeholderContext(node);
+  const p = node.params;
+  return {
+    format: KEY_FORMAT,
+    rule: {name: node.rule.name, version: node.rule.version},
+    argv: node.rule.argv(p, ctx),
+    cwd: node.cwd,
+    params: p,
+    env: node.rule.env ? node.rule.env(p, ctx) : {},
+    inputs,
+    outputs: [...node.outputs].sort(),
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+export function actionKey(record: KeyRecord): Digest {
+  return hashBytes(canonicalJson(record));
+}

@@ -1,0 +1,181 @@
+/**
+ * The build: walks the needed part of the graph, dependencies first and as parallel as the
+ * resource pools allow, deciding per node fresh / restore / run, and reports every step.
+ * Only the tool run holds pool resources; waiting for dependencies never does (no deadlocks).
+ */
+import {randomBytes} from 'node:crypto';
+import {resolve} from 'node:path';
+import type {OutputEntry} from '../../cache/local-store.ts';
+import type {Executor} from '../executors/job.ts';
+import {closure, type GraphNode} from '../graph/graph.ts';
+import type {Failure} from '../result.ts';
+import {actionKey, buildKeyRecord} from './action-key.ts';
+import {decide, type Decision} from './decide.ts';
+import type {EngineContext} from './engine-context.ts';
+import {inputDigests} from './input-digests.ts';
+import {ResourcePools} from './resources.ts';
+import {runNode} from './run-node.ts';
+
+export interface BuildOptions {
+  targets: string[];
+  jobs: number;
+  gpuIds: string[];
+  keepGoing: boolean;
+  dryRun: boolean;
+  passthroughEnv: string[];
+  executors: Record<'local' | 'slurm', Executor | undefined>;
+  signal: AbortSignal;
+}
+
+export interface BuildSummary {
+  executed: number;
+  restored: number;
+  fresh: number;
+  failed: number;
+  skipped: number;
+  durationMs: number;
+  failures: Failure[];
+  cancelled: boolean;
+}
+
+type Outcome =
+  | {status: 'fresh' | 'restored' | 'executed'; outputs: OutputEntry[]}
+  | {status: 'planned'; outputs: OutputEntry[] | undefined}
+  | {status: 'failed' | 'skipped'};
+
+export async function build(ctx: EngineContext, opts: BuildOptions): Promise<BuildSummary> {
+  const started = Date.now();
+  const {graph, reporter} = ctx;
+  const ids = closure(graph, opts.targets);
+  const pools = new ResourcePools(opts.jobs, opts.gpuIds);
+  const outcomes = new Map<string, Promise<Outcome>>();
+  const settled = new Map<string, Outcome>();
+  const failures: Failure[] = [];
+  const counts = {executed: 0, restored: 0, fresh: 0, failed: 0, skipped: 0};
+  let stopping = false;
+  const outputsOf = (id: string) => {
+    const o = settled.get(id);
+    return o && 'outputs' in o ? o.outputs : undefined;
+  };
+
+  const finish = (id: string, o: Outcome): Outcome => {
+    settled.set(id, o);
+    if (o.status !== 'planned') counts[o.status]++;
+    return o;
+  };
+  const failNode = (id: string, f: Failure, logFile?: string): Outcome => {
+    failures.push(f);
+    reporter.log({type: 'failed', id, reason: f.reason, message: f.message, ...(f.details ? {details: f.details} : {}), ...(logFile ? {logFile} : {})});
+    if (!opts.keepGoing) stopping = true;
+    return finish(id, {status: 'failed'});
+  };
+  const skip = (id: string, because: string): Outcome => {
+    reporter.log({type: 'skipped', id, because});
+    return finish(id, {status: 'skipped'});
+  };
+
+  const visit = (id: string): Promise<Outcome> => {
+    let p = outcomes.get(id);
+    if (!p) {
+      p = handle(graph.nodes.get(id)!);
+      outcomes.set(id, p);
+    }
+    return p;
+  };
+
+  const handle = async (node: GraphNode): Promise<Outcome> => {
+    const deps = await Promise.all(node.deps.map(visit));
+    const badDep = node.deps.find((_, i) => deps[i]!.status === 'failed' || deps[i]!.status === 'skipped');
+    if (badDep) return skip(node.id, `dependency ${badDep} did not build`);
+    const pending = node.deps.find((_, i) => deps[i]!.status === 'planned' && !(deps[i] as {outputs?: unknown}).outputs);
+    if (pending) {
+      reporter.log({type: 'plan', id: node.id, action: 'run', reasons: [`dependency-will-run: ${pending}`]});
+      return finish(node.id, {status: 'planned', outputs: undefined});
+    }
+    if (stopping || opts.signal.aborted) return skip(node.id, opts.signal.aborted ? 'cancelled' : 'build stopped after a failure (use --keep-going to continue)');
+
+    let decision: Decision;
+    let key: string;
+    let keyRecord;
+    try {
+      keyRecord = buildKeyRecord(node, await inputDigests(ctx, node, outputsOf));
+      key = actionKey(keyRecord);
+      decision = await decide(ctx, node, key, keyRecord);
+    } catch (e) {
+      return failNode(node.id, {reason: 'internal-error', message: `could not compute the action key: ${(e as Error).message}`, nodeId: node.id});
+    }
+
+    if (opts.dryRun) {
+      const action = decision.action;
+      reporter.log({type: 'plan', id: node.id, action, reasons: action === 'fresh' ? [] : decision.reasons});
+      if (decision.action === 'fresh') return finish(node.id, {status: 'fresh', outputs: decision.outputs});
+      return finish(node.id, {status: 'planned', outputs: decision.action === 'restore' ? decision.record.outputs : undefined});
+    }
+
+    if (decision.action === 'fresh') {
+      reporter.log({type: 'done', id: node.id, status: 'fresh', durationMs: 0});
+      return finish(node.id, {status: 'fresh', outputs: decision.outputs});
+    }
+
+    if (decision.action === 'restore') {
+      const t0 = Date.now();
+      reporter.log({type: 'start', id: node.id, action: 'restore', reasons: [...decision.reasons, `from ${decision.from} cache`]});
+      const restored = await restore(ctx, decision);
+      if (restored) {
+        ctx.state.set(node.id, {key, keyRecord, outputs: decision.record.outputs, builtAt: new Date().toISOString()});
+        reporter.log({type: 'done', id: node.id, status: 'restored', durationMs: Date.now() - t0});
+        return finish(node.id, {status: 'restored', outputs: decision.record.outputs});
+      }
+      reporter.log({type: 'warning', message: `${node.id}: cached outputs are missing or corrupt in the ${decision.from} cache; running the tool instead`});
+    }
+
+    const reasons = decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable'];
+    if (!pools.satisfiable(node.resources.gpu)) {
+      return failNode(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor 'slurm'`});
+    }
+    const grant = await pools.acquire(node.resources.cpu, node.resources.gpu, node.exclusive);
+    try {
+      if (stopping || opts.signal.aborted) return skip(node.id, opts.signal.aborted ? 'cancelled' : 'build stopped after a failure (use --keep-going to continue)');
+      const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+      reporter.log({type: 'start', id: node.id, action: 'run', reasons});
+      const res = await runNode(ctx, {node, key, keyRecord, runId, gpus: grant.gpus, signal: opts.signal, outputsOf, passthroughEnv: opts.passthroughEnv, executors: opts.executors});
+      if (!res.ok) return failNode(node.id, res.error, res.error.reason === 'exit-non-zero' || res.error.reason === 'output-missing' ? logPath(ctx, node, runId) : undefined);
+      ctx.state.set(node.id, {key, keyRecord, outputs: res.value.outputs, builtAt: new Date().toISOString()});
+      reporter.log({type: 'done', id: node.id, status: 'executed', durationMs: res.value.durationMs});
+      if (node.cache && ctx.remote) {
+        const rec = await ctx.store.readRecord(key);
+        if (rec.ok && rec.value) await ctx.remote.upload(rec.value);
+      }
+      return finish(node.id, {status: 'executed', outputs: res.value.outputs});
+    } finally {
+      grant.release();
+    }
+  };
+
+  await Promise.all(ids.map(visit));
+  ctx.state.save();
+  await ctx.memo.save();
+  const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures, cancelled: opts.signal.aborted};
+  if (!opts.dryRun) {
+    reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs});
+  }
+  return summary;
+}
+
+/** Materializes a record's outputs from the local store (fetching them from the remote first if needed). */
+async function restore(ctx: EngineContext, d: Extract<Decision, {action: 'restore'}>): Promise<boolean> {
+  if (d.from === 'remote' && !(await ctx.remote!.fetchObjects(d.record.outputs))) return false;
+  for (const o of d.record.outputs) {
+    const m = await ctx.store.materialize(o, resolve(ctx.graph.root, o.path), {memo: ctx.memo});
+    if (!m.ok) {
+      ctx.reporter.log({type: 'warning', message: `${d.record.nodeId}: ${m.error.message}`});
+      return false;
+    }
+  }
+  if (d.from === 'remote') await ctx.store.writeRecord(d.record);
+  return true;
+}
+
+function logPath(ctx: EngineContext, node: GraphNode, runId: string): string {
+  return `${ctx.paths.logs}/${node.id.replaceAll('/', '__')}.${runId}.log`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The remote bridge over the Bazel HTTP cache client (`cache/remote-http.ts`). Action records are
+ * stored as our versioned JSON under `/ac/<key>` (nginx/WebDAV, GCS and S3 accept any bytes; see
+ * README for bazel-remote), objects under `/cas/<sha256>`; a directory output is its manifest
+ * object plus one object per file. Any fault turns into "not in the remote" with one warning per
+ * build, and nothing unverified reaches the local store.
+ */
+import {readFile} from 'node:fs/promises';
+import {HttpRemoteCache, remoteAuthFromEnv} from '../../cache/remote-http.ts';
+import type {ActionRecord, LocalStore, OutputEntry} from '../../cache/local-store.ts';
+import {ActionRecordSchema, TreeManifestSchema} from '../../schemas/record.ts';
+import type {RemoteBridge} from './remote-bridge.ts';
+
+export interface HttpRemoteBridgeOptions {
+  url: string;
+  upload: boolean;
+  download: 'minimal' | 'all';
+  timeoutMs: number;
+  store: LocalStore;
+  warn: (message: string) => void;
+}
+
+export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
+  let warned = false;
+  const warnOnce = (what: string, message: string) => {
+    if (warned) return;
+    warned = true;
+    o.warn(`remote cache ${client.displayUrl}: ${what} failed (${message}); building locally`);
+  };
+  const client = new HttpRemoteCache({url: o.url, upload: o.upload, timeoutMs: o.timeoutMs, retries: 2, log: (w) => o.warn(w), auth: remoteAuthFromEnv()});
+  process.once('exit', () => client.close());
+
+  const ensure = async (digest: string, size?: number): Promise<boolean> => {
+    if (await o.store.hasObject(digest)) return true;
+    const r = await client.fetchObject(digest, o.store.objectPath(digest), size === undefined ? {} : {size});
+    if (!r.ok) warnOnce(`download of object ${digest.slice(0, 12)}`, r.error.message);
+    return r.ok;
+  };
+  const manifestOf = async (digest: string) => {
+    try {
+      const m = TreeManifestSchema.safeParse(JSON.parse(await readFile(o.store.objectPath(digest), 'utf8')));
+      return m.success ? m.data : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const filesOf = async (e: OutputEntry): Promise<{digest: string; size?: number}[] | undefined> => {
+    if (e.kind === 'file') return [{digest: e.digest, size: e.size}];
+    if (!(await ensure(e.digest))) return undefined;
+    const m = await manifestOf(e.digest);
+    return m ? [{digest: e.digest}, ...m.entries.map((f) => ({digest: f.digest, size: f.size}))] : undefined;
+  };
+
+  return {
+    download: o.download,
+    async lookup(key) {
+      const r = await client.getAction(key);
+      if (!r.ok) {
+        warnOnce('lookup', r.error.message);
+        return undefined;
+      }
+      if (!r.value) return undefined;
+      try {
+        const rec = ActionRecordSchema.safeParse(JSON.parse(r.value.toString('utf8')));
+        if (rec.success && rec.data.key === key) return rec.data;
+      } catch {
+        // fall through: a record that does not parse is treated as a miss
+      }
+      warnOnce(`record ${key.slice(0, 12)}`, 'it is not a valid bevbuild action record');
+      return undefined;
+    },
+    async fetchObjects(entries) {
+      for (const e of entries) {
+        const files = await filesOf(e);
+        if (!files) return false;
+        for (const f of files) if (!(await ensure(f.digest, f.size))) return false;
+      }
+      return true;
+    },
+    async upload(record: ActionRecord) {
+      if (!o.upload) return;
+      for (const e of record.outputs) {
+        const files = await filesOf(e);
+        for (const f of files ?? []) {
+          const r = await client.putObject(f.digest, o.store.objectPath(f.digest));
+          if (!r.ok) return warnOnce(`upload of ${e.path}`, r.error.message);
+        }
+      }
+      const r = await client.putAction(record.key, Buffer.from(JSON.stringify(record)));
+      if (!r.ok) warnOnce(`upload of the record of ${record.nodeId}`, r.error.message);
+    },
+  };
+}

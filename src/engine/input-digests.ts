@@ -1,0 +1,62 @@
+/**
+ * The input half of an action key: a digest for every declared input. Inputs produced by other
+ * nodes are named `@<producer>:<output path>` and take the producer's recorded *output* digest (so
+ * a rebuilt producer with byte-identical outputs changes nothing downstream: early cutoff, and no
+ * need to have intermediate outputs on disk). Source inputs are digested on disk through the stat
+ * memo, in parallel.
+ */
+import {resolve} from 'node:path';
+import type {OutputEntry} from '../../cache/local-store.ts';
+import type {Digest} from '../../cache/digest.ts';
+import {expandGlob, globBase} from '../graph/glob.ts';
+import type {GraphNode} from '../graph/graph.ts';
+import type {EngineContext} from './engine-context.ts';
+
+export type OutputsOf = (id: string) => OutputEntry[] | undefined;
+
+export async function inputDigests(
+  ctx: EngineContext,
+  node: GraphNode,
+  outputsOf: OutputsOf,
+): Promise<Record<string, Digest | 'missing'>> {
+  const {graph} = ctx;
+  const result: Record<string, Digest | 'missing'> = {};
+  const onDisk: string[] = [];
+
+  const fromProducer = (p: string): boolean => {
+    for (let a = p; a !== ''; a = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '') {
+      const owner = graph.outputOwner.get(a);
+      if (!owner || owner === node.id) continue;
+      const entry = outputsOf(owner)?.find((o) => o.path === a);
+      result[`@${owner}:${a}`] = entry ? entry.digest : 'missing';
+      return true;
+    }
+    return false;
+  };
+  const allOf = (id: string) => {
+    for (const o of outputsOf(id) ?? []) result[`@${id}:${o.path}`] = o.digest;
+  };
+
+  if (node.toolchain) allOf(node.toolchain);
+  for (const input of node.inputs) {
+    if (input.kind === 'artifact') allOf(input.id);
+    else if (input.kind === 'path') {
+      if (!fromProducer(input.path)) onDisk.push(input.path);
+    } else {
+      // A glob over a producer's output dir keys on that dir; otherwise on every matching file.
+      if (fromProducer(globBase(input.glob))) continue;
+      const files = expandGlob(graph.root, input.glob);
+      onDisk.push(...files);
+      if (!files.length) result[`glob:${input.glob}`] = 'missing';
+    }
+  }
+  if (onDisk.length) {
+    const abs = onDisk.map((p) => resolve(graph.root, p));
+    const digests = await ctx.memo.digestPaths(abs);
+    onDisk.forEach((p, i) => {
+      const d = digests.get(abs[i]!);
+      result[p] = d && d.kind !== 'missing' ? d.digest : 'missing';
+    });
+  }
+  return result;
+}

@@ -1,0 +1,179 @@
+/**
+ * Runs one node's tool and turns what it produced into recorded outputs (DESIGN.md decision 5):
+ * the tool writes into a fresh staging area; it succeeds only if it exited 0, every declared
+ * output exists and the rule's checks pass; then outputs move into the content store and are
+ * materialized in the workspace, and only then is the action recorded. A failure or Ctrl-C at any
+ * point leaves no record, so the next build runs the node again.
+ */
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
+import {hostname} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import type {OutputEntry} from '../../cache/local-store.ts';
+import type {CheckContext, RunContext} from '../config/define-rule.ts';
+import {runLocal} from '../executors/local.ts';
+import type {ExecJob, Executor} from '../executors/job.ts';
+import type {GraphNode} from '../graph/graph.ts';
+import {fail, ok, type Failure, type Result} from '../result.ts';
+import type {KeyRecord} from './action-key.ts';
+import {childEnv} from './child-env.ts';
+import type {EngineContext} from './engine-context.ts';
+import type {OutputsOf} from './input-digests.ts';
+
+export interface RunRequest {
+  node: GraphNode;
+  key: string;
+  keyRecord: KeyRecord;
+  runId: string;
+  gpus: string[];
+  signal: AbortSignal;
+  outputsOf: OutputsOf;
+  passthroughEnv: string[];
+  executors: Record<'local' | 'slurm', Executor | undefined>;
+}
+
+export interface RunResult {
+  outputs: OutputEntry[];
+  logFile: string;
+  durationMs: number;
+}
+
+export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Result<RunResult, Failure>> {
+  const {node, runId} = req;
+  const root = ctx.graph.root;
+  const runDir = join(ctx.paths.runs, runId);
+  const stageDir = join(runDir, 'out');
+  const tmpDir = join(runDir, 'tmp');
+  const logFile = join(ctx.paths.logs, `${node.id.replaceAll('/', '__')}.${runId}.log`);
+  mkdirSync(tmpDir, {recursive: true});
+  mkdirSync(dirname(logFile), {recursive: true});
+  try {
+    const outPath = (p: string) => (node.stage ? join(stageDir, p) : resolve(root, p));
+    for (const o of node.outputs) {
+      if (!node.stage) rmSync(resolve(root, o), {recursive: true, force: true}); // tools writing in place start clean
+      mkdirSync(dirname(outPath(o)), {recursive: true});
+    }
+    const python = toolchainPython(ctx, node);
+    const runCtx: RunContext = {
+      root,
+      in: (p) => resolve(root, p),
+      out: (p) => {
+        if (!node.outputs.includes(p)) throw new Error(`rule ${node.rule.name}: ctx.out("${p}") is not a declared output of ${node.id}`);
+        return outPath(p);
+      },
+      tmp: tmpDir,
+      python: () => {
+        if (!python) throw new Error(`rule ${node.rule.name} calls ctx.python() but ${node.id} has no toolchain`);
+        return python;
+      },
+      gpus: req.gpus,
+    };
+    const argv = node.rule.argv(node.params, runCtx);
+    const env = childEnv({
+      declared: node.rule.env ? node.rule.env(node.params, runCtx) : {},
+      toolchain: toolchainEnv(ctx, node),
+      passthrough: req.passthroughEnv,
+      gpus: req.gpus,
+      tmp: tmpDir,
+    });
+    const job: ExecJob = {
+      nodeId: node.id,
+      runId,
+      argv,
+      cwd: resolve(root, node.cwd),
+      env,
+      logFile,
+      ...(node.timeoutMs ? {timeoutMs: node.timeoutMs} : {}),
+      ...(node.slurm ? {slurm: node.slurm} : {}),
+    };
+    const executor = req.executors[node.executor] ?? (node.executor === 'local' ? runLocal : undefined);
+    if (!executor) return fail('no-executor', `executor "${node.executor}" is not available (configure it or choose executor "local")`, {nodeId: node.id});
+    const ran = await executor(job, req.signal);
+    if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
+    if (ran.value.exitCode !== 0) {
+      return fail('exit-non-zero', `${argv[0]} exited with ${ran.value.signal ?? `code ${ran.value.exitCode}`}`, {nodeId: node.id, details: tail(logFile)});
+    }
+    const missing = node.outputs.filter((o) => !existsSync(outPath(o)));
+    if (missing.length) {
+      return fail('output-missing', `the tool exited 0 but did not produce ${missing.length} declared output(s); nothing was recorded`, {nodeId: node.id, details: missing.map((m) => `missing: ${m}`)});
+    }
+    if (node.rule.check) {
+      const checkCtx: CheckContext = {...runCtx, log: () => readFile(logFile, 'utf8')};
+      const checked = await node.rule.check(node.params, checkCtx);
+      if (!checked.ok) return {ok: false, error: {...checked.error, nodeId: node.id, details: checked.error.details ?? tail(logFile)}};
+    }
+    if (req.signal.aborted) return fail('cancelled', 'cancelled', {nodeId: node.id});
+    const outputs = await collectOutputs(ctx, node, outPath);
+    if (!outputs.ok) return outputs;
+    if (node.cache) await ctx.store.writeRecord({
+      format: 1,
+      key: req.key,
+      nodeId: node.id,
+      rule: {name: node.rule.name, version: node.rule.version},
+      outputs: outputs.value,
+      createdAt: new Date().toISOString(),
+      durationMs: ran.value.durationMs,
+      host: hostname(),
+      runId,
+      inputs: req.keyRecord.inputs as Record<string, string>,
+      meta: {argv: req.keyRecord.argv, ...(ran.value.externalId ? {externalId: ran.value.externalId} : {})},
+    });
+    return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs});
+  } finally {
+    rmSync(runDir, {recursive: true, force: true});
+  }
+}
+
+/** Moves staged outputs into the store and materializes them in the workspace (or digests in-place outputs). */
+async function collectOutputs(ctx: EngineContext, node: GraphNode, outPath: (p: string) => string): Promise<Result<OutputEntry[], Failure>> {
+  const root = ctx.graph.root;
+  const entries: OutputEntry[] = [];
+  if (!node.cache) {
+    const abs = node.outputs.map((o) => resolve(root, o));
+    const d = await ctx.memo.digestPaths(abs);
+    for (const [i, o] of node.outputs.entries()) {
+      const pd = d.get(abs[i]!);
+      if (!pd || pd.kind === 'missing') return fail('output-missing', `output ${o} vanished`, {nodeId: node.id});
+      entries.push({path: o, kind: pd.kind, digest: pd.digest, size: pd.size});
+    }
+    return ok(entries);
+  }
+  for (const o of node.outputs) {
+    const staged = outPath(o);
+    const isDir = statSync(staged).isDirectory();
+    if (isDir) {
+      const t = await ctx.store.putTree(staged, {move: true});
+      entries.push({path: o, kind: 'dir', digest: t.digest, size: t.size});
+    } else {
+      const executable = (statSync(staged).mode & 0o111) !== 0;
+      const f = await ctx.store.putFile(staged, {move: true});
+      entries.push({path: o, kind: 'file', digest: f.digest, size: f.size, executable});
+    }
+  }
+  for (const e of entries) {
+    const m = await ctx.store.materialize(e, resolve(root, e.path), {memo: ctx.memo});
+    if (!m.ok) return {ok: false, error: {...m.error, nodeId: node.id}};
+  }
+  return ok(entries);
+}
+
+function toolchainPython(ctx: EngineContext, node: GraphNode): string | undefined {
+  if (!node.toolchain) return undefined;
+  const tc = ctx.graph.nodes.get(node.toolchain)!;
+  return tc.rule.providesPython?.(tc.params, ctx.graph.root);
+}
+
+function toolchainEnv(ctx: EngineContext, node: GraphNode): Record<string, string> {
+  if (!node.toolchain) return {};
+  const tc = ctx.graph.nodes.get(node.toolchain)!;
+  return tc.rule.providesEnv?.(tc.params, ctx.graph.root) ?? {};
+}
+
+/** The last lines of a log, for failure messages. */
+export function tail(file: string, lines = 20): string[] {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Config → validated graph. Every problem is collected (params that fail their zod schema, rule
+ * functions that throw, duplicate ids or outputs, inputs nobody produces and that do not exist,
+ * cycles) and returned together, each pointing at its declaration.
+ */
+import {existsSync} from 'node:fs';
+import {isAbsolute, normalize, relative, resolve, sep} from 'node:path';
+import type {z} from 'zod';
+import {isArtifactDecl, type ArtifactDecl} from '../config/define-rule.ts';
+import type {LoadedConfigSpec} from '../config/define-config.ts';
+import type {Diagnostic} from '../diagnostics.ts';
+import type {Result} from '../result.ts';
+import {globBase, isGlob} from './glob.ts';
+import type {Graph, GraphNode, ResolvedInput} from './graph.ts';
+import {findCycles} from './cycles.ts';
+
+const ID_RE = /^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
+
+export function analyze(root: string, configFile: string, spec: LoadedConfigSpec): Result<Graph, Diagnostic[]> {
+  const diags: Diagnostic[] = [];
+  const entries = declarations(spec, diags);
+  const badRules = new Set(entries.map(([, d]) => d.rule).filter((r) => r.problems?.length));
+  for (const r of badRules) {
+    for (const p of r.problems) diags.push({code: 'invalid-rule', site: r.site, path: p.path, message: `rule "${String(r.spec.name)}": ${p.message}`});
+  }
+  const nodes = new Map<string, GraphNode>();
+  for (const [id, decl] of entries) {
+    if (!ID_RE.test(id)) {
+      diags.push({code: 'invalid-id', nodeId: id, site: decl.site, message: 'artifact ids are path-like: segments of letters, digits, _ . + - separated by /'});
+      continue;
+    }
+    if (nodes.has(id)) {
+      diags.push({code: 'duplicate-artifact', nodeId: id, site: decl.site, message: 'declared twice', notes: [`first declared at ${where(nodes.get(id)!.site)}`]});
+      continue;
+    }
+    if (decl.rule.problems?.length) continue;
+    const node = resolveNode(root, id, decl, diags);
+    if (node) nodes.set(id, node);
+  }
+
+  // Output ownership: exact paths, and every ancestor directory of an output (for inputs that are dirs).
+  const outputOwner = new Map<string, string>();
+  const under = new Map<string, Set<string>>();
+  for (const node of nodes.values()) {
+    for (const out of node.outputs) {
+      const prev = outputOwner.get(out);
+      if (prev && prev !== node.id) {
+        diags.push({code: 'duplicate-output', nodeId: node.id, site: node.site, path: ['outputs'], message: `output "${out}" is also declared by "${prev}"; give each (pipeline, dataset) its own directory`});
+        continue;
+      }
+      outputOwner.set(out, node.id);
+      for (let d = parentOf(out); d !== ''; d = parentOf(d)) {
+        let s = under.get(d);
+        if (!s) under.set(d, (s = new Set()));
+        s.add(node.id);
+      }
+    }
+  }
+  for (const [a, b] of overlappingOutputs(outputOwner)) {
+    diags.push({code: 'duplicate-output', nodeId: b, site: nodes.get(b)?.site, path: ['outputs'], message: `an output lies inside output "${a}" of "${outputOwner.get(a)}"`});
+  }
+
+  for (const node of nodes.values()) {
+    const deps = new Set<string>();
+    if (node.toolchain) {
+      if (nodes.has(node.toolchain)) deps.add(node.toolchain);
+      else diags.push(unknownRef(node, node.toolchain, 'toolchain', nodes));
+    }
+    for (const input of node.inputs) {
+      if (input.kind === 'artifact') {
+        if (nodes.has(input.id)) deps.add(input.id);
+        else diags.push(unknownRef(node, input.id, 'inputs', nodes));
+        continue;
+      }
+      const p = input.kind === 'path' ? input.path : globBase(input.glob);
+      const owners = producersOf(p, outputOwner, under);
+      owners.delete(node.id);
+      owners.forEach((o) => deps.add(o));
+      if (input.kind === 'path' && owners.size === 0 && !existsSync(resolve(root, p))) {
+        diags.push({code: 'missing-input', nodeId: node.id, site: node.site, path: ['inputs'], message: `input "${p}" does not exist and no artifact declares it as an output`});
+      }
+    }
+    node.deps = [...deps].sort();
+  }
+
+  const cycles = findCycles(nodes);
+  for (const trail of cycles) {
+    const first = nodes.get(trail[0]!)!;
+    diags.push({code: 'cycle', nodeId: trail[0], site: first.site, message: 'dependency cycle', notes: [trail.join(' → ')]});
+  }
+  if (diags.length) return {ok: false, error: diags};
+
+  const order = topoOrder(nodes);
+  const dependents = new Map<string, string[]>();
+  for (const id of order) dependents.set(id, []);
+  for (const id of order) for (const d of nodes.get(id)!.deps) dependents.get(d)!.push(id);
+  return {ok: true, value: {root, configFile, nodes, order, outputOwner, dependents}};
+}
+
+function declarations(spec: LoadedConfigSpec, diags: Diagnostic[]): [string, ArtifactDecl][] {
+  const raw = spec.artifacts as unknown;
+  const pairs: [string, unknown][] = Array.isArray(raw)
+    ? raw.map((e, i) => (Array.isArray(e) && typeof e[0] === 'string' ? [e[0], e[1]] : [`#${i}`, e]))
+    : raw && typeof raw === 'object'
+      ? Object.entries(raw)
+      : [];
+  if (!Array.isArray(raw) && (typeof raw !== 'object' || raw === null)) {
+    diags.push({code: 'invalid-config', site: spec.site, path: ['artifacts'], message: 'expected an object of id → rule(params), or a list of [id, rule(params)] pairs'});
+  }
+  const out: [string, ArtifactDecl][] = [];
+  for (const [id, decl] of pairs) {
+    if (isArtifactDecl(decl)) out.push([id, decl]);
+    else diags.push({code: 'invalid-config', site: spec.site, nodeId: id, message: `expected a rule application such as myRule({...}), got ${describe(decl)}`});
+  }
+  return out;
+}
+
+function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagnostic[]): GraphNode | undefined {
+  const spec = decl.rule.spec;
+  const parsed = spec.params.safeParse(decl.params);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      diags.push({code: 'invalid-params', nodeId: id, site: decl.site, path: ['params', ...issue.path], message: `${issue.message} (rule ${spec.name})`});
+    }
+    return undefined;
+  }
+  const p = parsed.data as z.output<z.ZodType>;
+  const call = <T>(field: string, f: (() => T) | undefined, fallback: T): T => {
+    if (!f) return fallback;
+    try {
+      return f();
+    } catch (e) {
+      diags.push({code: 'invalid-rule', nodeId: id, site: decl.site, path: [field], message: `rule ${spec.name}: ${field}() threw: ${(e as Error).message}`});
+      return fallback;
+    }
+  };
+  const outputs = call('outputs', () => spec.outputs(p), [] as string[]).map((o) => normPath(root, o));
+  const inputs: ResolvedInput[] = call('inputs', spec.inputs && (() => spec.inputs!(p)), []).map((i) =>
+    typeof i === 'string'
+      ? isGlob(i)
+        ? {kind: 'glob', glob: normPath(root, i)}
+        : {kind: 'path', path: normPath(root, i)}
+      : {kind: 'artifact', id: i.artifact},
+  );
+  const res = call('resources', spec.resources && (() => spec.resources!(p)), {});
+  const executor = call('executor', spec.executor && (() => spec.executor!(p)), 'local' as const);
+  return {
+    id,
+    rule: spec,
+    params: p,
+    site: decl.site,
+    outputs,
+    inputs,
+    toolchain: call('toolchain', spec.toolchain && (() => spec.toolchain!(p)), undefined),
+    deps: [],
+    cwd: call('cwd', spec.cwd && (() => normPath(root, spec.cwd!(p))), ''),
+    resources: {cpu: res.cpu ?? 1, gpu: res.gpu ?? 0},
+    executor,
+    slurm: call('slurm', spec.slurm && (() => spec.slurm!(p)), undefined),
+    timeoutMs: call('timeoutMs', spec.timeoutMs && (() => spec.timeoutMs!(p)), undefined),
+    exclusive: call('exclusive', spec.exclusive && (() => spec.exclusive!(p)), undefined),
+    cache: spec.cache ?? true,
+    stage: spec.stage ?? true,
+  };
+}
+
+/** Workspace-relative posix path (absolute paths outside the workspace stay absolute). */
+export function normPath(root: string, p: string): string {
+  const abs = isAbsolute(p) ? normalize(p) : resolve(root, p);
+  const rel = relative(root, abs);
+  if (rel === '') return '';
+  if (rel.startsWith('..') || isAbsolute(rel)) return abs;
+  return rel.split(sep).join('/');
+}
+
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '' : p.slice(0, i);
+}
+
+function producersOf(p: string, owner: Map<string, string>, under: Map<string, Set<string>>): Set<string> {
+  const out = new Set<string>(under.get(p) ?? []);
+  for (let a = p; a !== ''; a = parentOf(a)) {
+    const o = owner.get(a);
+    if (o) out.add(o);
+  }
+  return out;
+}
+
+function overlappingOutputs(owner: Map<string, string>): [string, string][] {
+  const res: [string, string][] = [];
+  for (const [out, id] of owner) {
+    for (let a = parentOf(out); a !== ''; a = parentOf(a)) {
+      const o = owner.get(a);
+      if (o && o !== id) res.push([a, id]);
+    }
+  }
+  return res;
+}
+
+function unknownRef(node: GraphNode, ref: string, field: string, nodes: Map<string, GraphNode>): Diagnostic {
+  return {code: 'unknown-artifact', nodeId: node.id, site: node.site, path: [field], message: `refers to unknown artifact "${ref}"`, notes: [...nodes.keys()].filter((k) => k.split('/')[0] === ref.split('/')[0]).slice(0, 3).map((k) => `did you mean "${k}"?`)};
+}
+
+function topoOrder(nodes: Map<string, GraphNode>): string[] {
+  const order: string[] = [];
+  const done = new Set<string>();
+  const visit = (id: string) => {
+    if (done.has(id)) return;
+    done.add(id);
+    for (const d of nodes.get(id)!.deps) visit(d);
+    order.push(id);
+  };
+  [...nodes.keys()].sort().forEach(visit);
+  return order;
+}
+
+function where(site: {file: string; line: number} | undefined): string {
+  return site ? `${site.file}:${site.line}` : 'unknown location';
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Minimal globbing for inputs (`data/**\/*.bin`) and target selection (`deploy/**`): `**` matches
+ * any number of path segments, `*` and `?` stay within one segment, `{a,b}` alternates.
+ * Node 20 has no fs.glob, and a dependency for this little is not worth its weight.
+ */
+import {readdirSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+
+export function isGlob(s: string): boolean {
+  return /[*?{[]/.test(s);
+}
+
+const cache = new Map<string, RegExp>();
+
+export function globToRegExp(glob: string): RegExp {
+  let re = cache.get(glob);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      // `**/` matches zero or more whole segments; a trailing `**` matches the rest.
+      if (glob[i + 2] === '/') {
+        src += '(?:[^/]+/)*';
+        i += 2;
+      } else {
+        src += '.*';
+        i += 1;
+      }
+    } else if (c === '*') src += '[^/]*';
+    else if (c === '?') src += '[^/]';
+    else if (c === '{') {
+      const end = glob.indexOf('}', i);
+      if (end < 0) src += '\\{';
+      else {
+        src += `(?:${glob.slice(i + 1, end).split(',').map(escape).join('|')})`;
+        i = end;
+      }
+    } else src += escape(c);
+  }
+  re = new RegExp(`^${src}$`);
+  cache.set(glob, re);
+  return re;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The directory part before the first segment with a wildcard (`data/kitti` for `data/kitti/**\/*.bin`). */
+export function globBase(glob: string): string {
+  const segs = glob.split('/');
+  const i = segs.findIndex((s) => isGlob(s));
+  return segs.slice(0, i < 0 ? segs.length : i).join('/');
+}
+
+/** Workspace-relative files matching `glob` under `root` (sorted). Dot-directories are skipped. */
+export function expandGlob(root: string, glob: string): string[] {
+  const re = globToRegExp(glob);
+  const base = globBase(glob);
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(join(root, rel));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const childRel = rel ? `${rel}/${name}` : name;
+      let isDir = false;
+      try {
+        isDir = statSync(join(root, childRel)).isDirectory();
+      } catch {
+        continue;
+      }
+      if (isDir) walk(childRel);
+      else if (re.test(childRel)) out.push(childRel);
+    }
+  };
+  walk(base);
+  return out.sort();
+}

@@ -1,0 +1,11 @@
+/**
+ * The public API used by `bevbuild.config.ts` and rule files:
+ *   import {defineConfig, defineRule, z} from 'bevbuild';
+ */
+export {defineConfig} from './config/define-config.ts';
+export type {ConfigSpec, RemoteConfig} from './config/define-config.ts';
+export {defineRule} from './config/define-rule.ts';
+export type {RuleSpec, Rule, RunContext, CheckContext, InputRef, Resources, ArtifactDecl} from './config/define-rule.ts';
+export {ok, fail} from './result.ts';
+export type {Result, Failure} from './result.ts';
+export {z} from 'zod';

@@ -1,0 +1,28 @@
+/**
+ * Everything a build tells the world is an event; reporters (TTY, plain, JSON) render them.
+ * The JSON shapes of `plan` and `summary` are a public contract (scripts and CI parse them):
+ *   {"type":"plan","id":…,"action":"run"|"restore"|"fresh","reasons":[…]}
+ *   {"type":"summary","executed":N,"restored":N,"fresh":N,"failed":N,"durationMs":N}
+ */
+export type PlanAction = 'run' | 'restore' | 'fresh';
+
+export type BuildEvent =
+  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]}
+  | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: string[]; logFile?: string}
+  | {type: 'done'; id: string; status: 'executed' | 'restored' | 'fresh'; durationMs: number}
+  | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string}
+  | {type: 'skipped'; id: string; because: string}
+  | {type: 'warning'; message: string}
+  | {type: 'info'; message: string}
+  | {type: 'summary'; executed: number; restored: number; fresh: number; failed: number; durationMs: number};
+
+export interface Reporter {
+  log(e: BuildEvent): void;
+  /** Stops timers / clears the progress line. */
+  close(): void;
+}
+
+/** Fans out to several reporters. */
+export function combine(...rs: Reporter[]): Reporter {
+  return {log: (e) => rs.forEach((r) => r.log(e)), close: () => rs.forEach((r) => r.close())};
+}

@@ -1,0 +1,106 @@
+/**
+ * Human output. On a TTY (and not in CI) a live status line shows done/total, elapsed time and
+ * the running nodes; elsewhere plain lines only, one per event, so CI logs stay readable. Both end
+ * with a summary table.
+ */
+import type {BuildEvent, Reporter} from './events.ts';
+import {unreachable} from '../result.ts';
+
+export interface TextReporterOptions {
+  total: number;
+  tty: boolean;
+  verbose: boolean;
+  out?: NodeJS.WriteStream;
+}
+
+export function textReporter(opts: TextReporterOptions): Reporter {
+  const out = opts.out ?? process.stderr;
+  const started = Date.now();
+  const running = new Map<string, number>();
+  let done = 0;
+  const rows: {id: string; status: string; ms: number}[] = [];
+  let lineShown = false;
+
+  const clearLine = () => {
+    if (lineShown) {
+      out.write('\r\x1b[2K');
+      lineShown = false;
+    }
+  };
+  const print = (s: string) => {
+    clearLine();
+    out.write(`${s}\n`);
+    paint();
+  };
+  const paint = () => {
+    if (!opts.tty || running.size === 0) return;
+    const secs = ((Date.now() - started) / 1000).toFixed(0);
+    const names = [...running.keys()].slice(0, 3).join(', ') + (running.size > 3 ? ` +${running.size - 3}` : '');
+    const line = `[${done}/${opts.total}] ${secs}s running: ${names}`;
+    out.write(`\r\x1b[2K${line.slice(0, (out.columns ?? 100) - 1)}`);
+    lineShown = true;
+  };
+  const timer = opts.tty ? setInterval(paint, 500) : undefined;
+  timer?.unref();
+
+  return {
+    log(e: BuildEvent) {
+      switch (e.type) {
+        case 'plan':
+          print(`${e.action.padEnd(7)} ${e.id}${e.reasons.length ? `  (${e.reasons.join('; ')})` : ''}`);
+          break;
+        case 'start':
+          running.set(e.id, Date.now());
+          print(`${e.action === 'run' ? '▶ run    ' : '↺ restore'} ${e.id}${opts.verbose || e.action === 'run' ? `  (${e.reasons.join('; ')})` : ''}`);
+          break;
+        case 'done': {
+          running.delete(e.id);
+          done++;
+          rows.push({id: e.id, status: e.status, ms: e.durationMs});
+          if (e.status !== 'fresh' || opts.verbose) print(`✔ ${e.status.padEnd(8)} ${e.id}  ${fmtMs(e.durationMs)}`);
+          else paint();
+          break;
+        }
+        case 'failed':
+          running.delete(e.id);
+          done++;
+          rows.push({id: e.id, status: 'failed', ms: 0});
+          print(`✘ failed   ${e.id}: ${e.message}${e.logFile ? `\n  log: ${e.logFile}` : ''}${e.details?.length ? `\n${e.details.map((d) => `  │ ${d}`).join('\n')}` : ''}`);
+          break;
+        case 'skipped':
+          done++;
+          rows.push({id: e.id, status: 'skipped', ms: 0});
+          print(`- skipped  ${e.id} (${e.because})`);
+          break;
+        case 'warning':
+          print(`⚠ ${e.message}`);
+          break;
+        case 'info':
+          if (opts.verbose) print(`  ${e.message}`);
+          break;
+        case 'summary': {
+          clearLine();
+          const slow = rows.filter((r) => r.status === 'executed' || r.status === 'restored').sort((a, b) => b.ms - a.ms).slice(0, 8);
+          if (slow.length) {
+            out.write(`\n${'artifact'.padEnd(44)} ${'status'.padEnd(9)} time\n`);
+            for (const r of slow) out.write(`${r.id.padEnd(44)} ${r.status.padEnd(9)} ${fmtMs(r.ms)}\n`);
+          }
+          out.write(`\nran ${e.executed} · restored ${e.restored} · fresh ${e.fresh} · failed ${e.failed} · ${fmtMs(e.durationMs)}\n`);
+          break;
+        }
+        default:
+          unreachable(e);
+      }
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      clearLine();
+    },
+  };
+}
+
+export function fmtMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
+}

@@ -1,0 +1,95 @@
+/**
+ * The project's test command (`npm test`). Runs every `test/**\/*.test.ts` uvu suite in its own
+ * Node process (uvu has no isolation between files and swallows hook errors), sums the results
+ * and ends with the plain line `N passed, N failed, N skipped` that CI reads.
+ *
+ * Usage: npm test [-- <substring filter>...]
+ *   BEVBUILD_TEST_JOBS=N   run N files at once (default 1: the e2e suites use both cores)
+ */
+import {spawn} from 'node:child_process';
+import {readdirSync, statSync} from 'node:fs';
+import {join, relative} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (name === 'fixtures' || name === 'node_modules') continue;
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+interface FileResult {
+  file: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  ms: number;
+}
+
+/** Runs one suite file; a crash or a missing uvu summary counts as one failure. */
+function runFile(file: string): Promise<FileResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: {...process.env, NO_COLOR: '1', FORCE_COLOR: '0'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    child.on('close', (code) => {
+      const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+      const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+      const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+      const ms = Date.now() - started;
+      const rel = relative(root, file);
+      if (Number.isNaN(total) || Number.isNaN(passed)) {
+        console.log(`✘ ${rel}: exited ${code} without a uvu summary (counted as 1 failure)`);
+        resolve({file: rel, passed: 0, failed: 1, skipped: 0, ms});
+        return;
+      }
+      let failed = total - passed - skipped;
+      if (code !== 0 && failed === 0) failed = 1; // a crash after the summary still fails
+      resolve({file: rel, passed, failed, skipped, ms});
+    });
+  });
+}
+
+const files = findTests(join(root, 'test')).filter(
+  (f) => filters.length === 0 || filters.some((s) => f.includes(s)),
+);
+const jobs = Math.max(1, Number(process.env['BEVBUILD_TEST_JOBS'] ?? 1));
+const results: FileResult[] = [];
+let next = 0;
+await Promise.all(
+  Array.from({length: jobs}, async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      console.log(`\n▶ ${relative(root, file)}`);
+      results.push(await runFile(file));
+    }
+  }),
+);
+
+console.log('\nper file:');
+for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
+  console.log(
+    `  ${r.failed ? '✘' : '✔'} ${r.file.padEnd(40)} ${r.passed} passed, ${r.failed} failed` +
+      `${r.skipped ? `, ${r.skipped} skipped` : ''}  (${(r.ms / 1000).toFixed(1)} s)`,
+  );
+}
+const sum = (k: 'passed' | 'failed' | 'skipped') => results.reduce((a, r) => a + r[k], 0);
+const skipped = sum('skipped');
+console.log(`${sum('passed')} passed, ${sum('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exitCode = sum('failed') > 0 || files.length === 0 ? 1 : 0;
