@@ -35,6 +35,8 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
     format: 'esm',
     target: 'node20',
     write: false,
+    // Only names the output so source-map paths are relative to stateDir, where the file is written.
+    outfile: join(stateDir, 'config.mjs'),
     metafile: true,
     sourcemap: 'inline',
     logLevel: 'silent',

@@ -6,6 +6,7 @@ import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {compileConfig} from './compile-config.ts';
+import {workspacePaths} from '../engine/workspace.ts';
 import type {Diagnostic} from '../diagnostics.ts';
 import type {Result} from '../result.ts';
 import type {LoadedConfigSpec} from './define-config.ts';
@@ -31,7 +32,7 @@ export async function loadConfig(
   let mod: {default?: unknown};
   try {
     process.setSourceMapsEnabled(true); // stack frames (diagnostic sites) name the .ts sources
-    const compiled = await compileConfig(file, join(root, '.bevbuild', 'state'));
+    const compiled = await compileConfig(file, workspacePaths(root).state);
     // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
     mod = (await import(pathToFileURL(compiled).href)) as {default?: unknown};
   } catch (e) {

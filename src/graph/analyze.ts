@@ -30,7 +30,7 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
       continue;
     }
     if (nodes.has(id)) {
-      diags.push({code: 'duplicate-artifact', nodeId: id, site: decl.site, message: 'declared twice', notes: [`first declared at ${where(nodes.get(id)!.site)}`]});
+      diags.push({code: 'duplicate-artifact', nodeId: id, site: decl.site, message: 'declared twice', notes: [`first declared at ${where(root, nodes.get(id)!.site)}`]});
       continue;
     }
     if (decl.rule.problems?.length) continue;
@@ -215,8 +215,8 @@ function topoOrder(nodes: Map<string, GraphNode>): string[] {
   return order;
 }
 
-function where(site: {file: string; line: number} | undefined): string {
-  return site ? `${site.file}:${site.line}` : 'unknown location';
+function where(root: string, site: {file: string; line: number} | undefined): string {
+  return site ? `${relative(root, site.file)}:${site.line}` : 'unknown location';
 }
 
 function describe(v: unknown): string {

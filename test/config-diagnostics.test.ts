@@ -1,0 +1,68 @@
+/**
+ * Issue 2 acceptance: invalid configs (wrong types, unknown fields, cycles, duplicate ids, missing
+ * inputs) produce all their diagnostics at once, with file:line, golden-tested, and exit code 2.
+ */
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {repoRoot} from './util/venv.ts';
+import {WorkspaceRig, shConfig} from './util/workspace-rig.ts';
+import {spawnSync} from 'node:child_process';
+
+const test = suite('config-diagnostics');
+const fixture = join(repoRoot, 'test', 'fixtures', 'diagnostics');
+
+test('every problem of an invalid config is reported at once, with file:line (golden)', withTimeout(async () => {
+  const state = mkdtempSync(join(tmpdir(), 'bevbuild-diag-'));
+  try {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'bevbuild.js'), 'wrong-type'], {cwd: fixture, env: {...process.env, BEVBUILD_DIR: state}, encoding: 'utf8'});
+    assert.is(r.status, 2);
+    assert.fixture(r.stderr, readFileSync(join(fixture, 'expected.txt'), 'utf8'));
+    const j = spawnSync(process.execPath, [join(repoRoot, 'bin', 'bevbuild.js'), 'wrong-type', '--json'], {cwd: fixture, env: {...process.env, BEVBUILD_DIR: state}, encoding: 'utf8'});
+    const first = JSON.parse(j.stdout.split('\n')[0]!) as Record<string, unknown>;
+    assert.equal(first, {type: 'diagnostic', code: 'invalid-rule', message: 'rule "test/typo": Unrecognized key: "outptus"', file: join(fixture, 'bevbuild.config.ts'), line: 12, column: 14, path: []} as never);
+  } finally {
+    rmSync(state, {recursive: true, force: true});
+  }
+}));
+
+test('an unknown target gets "did you mean" and exit 2; a glob selects many', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({
+    'bevbuild.config.ts': shConfig(`    'deploy/kitti/second': sh({script: 'echo k > "$1"', outputs: ['out/k']}),
+    'deploy/v2x/second': sh({script: 'echo v > "$1"', outputs: ['out/v']}),`),
+  });
+  const r = await rig.exec(['deploy/kitti/secnd']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /error\[unknown-target\] unknown target "deploy\/kitti\/secnd"\n {2}= did you mean "deploy\/kitti\/second"\?/);
+  const g = await rig.json(['deploy/**']);
+  assert.is(g.code, 0);
+  assert.is(g.events.filter((e) => e['type'] === 'done').length, 2);
+  const p = await rig.exec(['deploy/kitti']);
+  assert.match(p.stderr, /is a prefix; select all under it with "deploy\/kitti\/\*\*"/);
+}));
+
+test('a config that throws or exports nothing is a clear configuration error', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': 'throw new Error("boom: DATA_ROOT is not set");\n'});
+  let r = await rig.exec(['x']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /error\[config-load-error\] bevbuild.config.ts failed to load: boom: DATA_ROOT is not set/);
+  rig.write({'bevbuild.config.ts': 'export const x = 1;\n'});
+  r = await rig.exec(['x']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /must `export default defineConfig/);
+  const none = await WorkspaceRig.create();
+  r = await none.exec(['x']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /no bevbuild.config.ts in .*pass -C <dir>/);
+  await none[Symbol.asyncDispose]();
+  r = await rig.exec(['--jobs', 'many', 'x']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /expected -j\/--jobs to be a positive integer, got "many"/);
+}));
+
+test.run();

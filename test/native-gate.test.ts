@@ -1,0 +1,97 @@
+/**
+ * The native gate end to end on real (tiny) models: ONNX FP32 vs NNCF INT8 IR, unified model and
+ * a fuser→head chain, through the TS API and the CLI.
+ */
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {validateInt8} from '../native/validate.ts';
+import {validatorArgv} from '../rules/validate-int8.ts';
+import {cachedAddon} from './fixtures/native/build-addon.ts';
+import {fixtureModels, type FixtureModels} from './fixtures/native/fixture-models.ts';
+import {withTimeout} from './util/rig-test.ts';
+import {ensureVenv, repoRoot} from './util/venv.ts';
+
+const test = suite('native-gate');
+
+let env: {addonDir: string; m: FixtureModels} | undefined;
+function setup(): {addonDir: string; m: FixtureModels} {
+  if (!env) {
+    const python = ensureVenv('demo/requirements-openvino.txt');
+    env = {addonDir: cachedAddon(python), m: fixtureModels(python)};
+  }
+  return env;
+}
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'bevbuild-gate-'));
+
+test('identical unified models pass on every frame', withTimeout(async () => {
+  const {addonDir, m} = setup();
+  const res = await validateInt8({
+    addonDir, fp32: [m.path('unified_fp32.onnx')], int8: [m.path('unified_int8.xml')], framesDir: m.frames,
+    consts: [{name: 'indices', path: m.indices}], preset: 'kitti',
+  });
+  assert.ok(res.ok, res.ok ? '' : res.error.message);
+  if (!res.ok) return;
+  assert.ok(res.value.pass);
+  assert.is(res.value.pipeline, 'unified');
+  assert.is(res.value.frames.length, m.frameIds.length);
+  assert.ok(res.value.totals.fp32Boxes > m.frameIds.length, 'frames should have boxes');
+  for (const f of res.value.frames) {
+    assert.is(f.int8Count, f.fp32Count, f.id);
+    assert.is(f.recall, 1);
+    assert.ok(f.maxAbsHeatmapDiff < 0.05, `${f.id} heatmap gap ${f.maxAbsHeatmapDiff}`);
+  }
+}));
+
+test('a perturbed INT8 unified model fails exactly on the marked frames', withTimeout(async () => {
+  const {addonDir, m} = setup();
+  const res = await validateInt8({
+    addonDir, fp32: [m.path('unified_fp32.onnx')], int8: [m.path('unified_bad_int8.xml')], framesDir: m.frames,
+    consts: [{name: 'indices', path: m.indices}], preset: 'kitti',
+  });
+  assert.ok(res.ok && !res.value.pass);
+  if (!res.ok) return;
+  assert.equal(res.value.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
+  for (const f of res.value.frames.filter((x) => !x.pass)) assert.is(f.int8Count, f.fp32Count + 1);
+}));
+
+test('fuser→head chain: identical passes, perturbed head fails on the marked frames', withTimeout(async () => {
+  const {addonDir, m} = setup();
+  const base = {addonDir, fp32: [m.path('fuser.onnx'), m.path('head.onnx')], framesDir: m.frames, preset: 'v2x' as const, filterLabels: []};
+  const good = await validateInt8({...base, int8: [m.path('fuser_int8.xml'), m.path('head_int8.xml')]});
+  assert.ok(good.ok && good.value.pass && good.value.pipeline === 'split', good.ok ? '' : good.error.message);
+  const bad = await validateInt8({...base, int8: [m.path('fuser_int8.xml'), m.path('head_bad_int8.xml')]});
+  assert.ok(bad.ok && !bad.value.pass);
+  if (bad.ok) assert.equal(bad.value.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
+}));
+
+test('CLI writes validation.json and report.html; exit 0 on pass, 1 naming the worst frames', withTimeout(async () => {
+  const {addonDir, m} = setup();
+  const run = (int8: string, outDir: string): ReturnType<typeof spawnSync> => {
+    const [node, ...args] = validatorArgv({
+      addonDir, fp32: [m.path('unified_fp32.onnx')], int8: [m.path(int8)], framesDir: m.frames,
+      consts: {indices: m.indices}, preset: 'kitti', outDir,
+    });
+    return spawnSync(node!, args, {cwd: repoRoot, encoding: 'utf8'});
+  };
+  const okDir = tmp();
+  const pass = run('unified_int8.xml', okDir);
+  assert.is(pass.status, 0, String(pass.stderr));
+  const json = JSON.parse(readFileSync(join(okDir, 'validation.json'), 'utf8')) as {frames: {id: string}[]; timings: {decodeShare: number}};
+  assert.is(json.frames.length, m.frameIds.length);
+  assert.ok(json.timings.decodeShare > 0 && json.timings.decodeShare < 1);
+  const html = readFileSync(join(okDir, 'report.html'), 'utf8');
+  assert.match(html, /<svg/);
+  assert.not.match(html, /<script|https?:\/\/(?!www\.w3\.org)/);
+
+  const badDir = tmp();
+  const fail = run('unified_bad_int8.xml', badDir);
+  assert.is(fail.status, 1);
+  for (const id of m.marked) assert.match(String(fail.stderr), new RegExp(`${id}: FP32 \\d+ boxes, INT8 \\d+ boxes`));
+  assert.ok(existsSync(join(badDir, 'report.html')));
+}));
+
+test.run();
