@@ -7,12 +7,17 @@
  *
  * Bump KEY_FORMAT whenever this algorithm changes.
  */
+import {fileURLToPath} from 'node:url';
 import type {RunContext} from '../config/define-rule.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {hashBytes, type Digest} from '../../cache/digest.ts';
 import {canonicalJson} from './canonical-json.ts';
 
 export const KEY_FORMAT = 'bevbuild-action/1';
+
+/** bevbuild's own checkout: tool scripts shipped with the rules live here; keyed as `$BEVBUILD/…` so clones share keys. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const portable = (s: string) => s.replaceAll(PACKAGE_ROOT, '$BEVBUILD');
 
 /** The record whose canonical JSON is hashed. Field order is fixed by canonicalJson (sorted). */
 export interface KeyRecord {
@@ -49,11 +54,11 @@ export function buildKeyRecord(node: GraphNode, inputs: Record<string, Digest | 
   return {
     format: KEY_FORMAT,
     rule: {name: node.rule.name, version: node.rule.version},
-    argv: node.rule.argv(p, ctx),
+    argv: node.rule.argv(p, ctx).map(portable),
     cwd: node.cwd,
     params: p,
-    env: node.rule.env ? node.rule.env(p, ctx) : {},
-    inputs,
+    env: Object.fromEntries(Object.entries(node.rule.env ? node.rule.env(p, ctx) : {}).map(([k, v]) => [k, portable(v)])),
+    inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [portable(k), v])),
     outputs: [...node.outputs].sort(),
     platform: `${process.platform}-${process.arch}`,
   };

@@ -9,7 +9,7 @@ import type {OutputEntry} from '../../cache/local-store.ts';
 import type {Executor} from '../executors/job.ts';
 import {closure, type GraphNode} from '../graph/graph.ts';
 import type {Failure} from '../result.ts';
-import {actionKey, buildKeyRecord} from './action-key.ts';
+import {actionKey, buildKeyRecord, type KeyRecord} from './action-key.ts';
 import {decide, type Decision} from './decide.ts';
 import type {EngineContext} from './engine-context.ts';
 import {inputDigests} from './input-digests.ts';
@@ -41,7 +41,12 @@ export interface BuildSummary {
 type Outcome =
   | {status: 'fresh' | 'restored' | 'executed'; outputs: OutputEntry[]}
   | {status: 'planned'; outputs: OutputEntry[] | undefined}
+  /** A toolchain not yet needed: built only when a dependent has to run (see `needToolchain`). */
+  | {status: 'deferred'; run: () => Promise<Outcome>; plan: () => void}
   | {status: 'failed' | 'skipped'};
+
+/** Toolchain nodes (venvs, envs) are lazy: a build whose tools need not run never creates them. */
+const isLazy = (node: GraphNode) => node.rule.providesPython !== undefined || node.rule.providesEnv !== undefined;
 
 export async function build(ctx: EngineContext, opts: BuildOptions): Promise<BuildSummary> {
   const started = Date.now();
@@ -53,6 +58,8 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   const failures: Failure[] = [];
   const counts = {executed: 0, restored: 0, fresh: 0, failed: 0, skipped: 0};
   let stopping = false;
+  const keys = new Map<string, string>();
+  const targetSet = new Set(opts.targets);
   const outputsOf = (id: string) => {
     const o = settled.get(id);
     return o && 'outputs' in o ? o.outputs : undefined;
@@ -60,8 +67,17 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 
   const finish = (id: string, o: Outcome): Outcome => {
     settled.set(id, o);
-    if (o.status !== 'planned') counts[o.status]++;
+    if (o.status !== 'planned' && o.status !== 'deferred') counts[o.status]++;
     return o;
+  };
+  /** Builds a deferred toolchain (once) because a dependent is about to run. */
+  const toolchainRuns = new Map<string, Promise<Outcome>>();
+  const needToolchain = async (id: string | undefined): Promise<Outcome | undefined> => {
+    const o = id ? settled.get(id) : undefined;
+    if (!id || !o || o.status !== 'deferred') return o;
+    let p = toolchainRuns.get(id);
+    if (!p) toolchainRuns.set(id, (p = o.run()));
+    return p;
   };
   const failNode = (id: string, f: Failure, logFile?: string): Outcome => {
     failures.push(f);
@@ -86,9 +102,11 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   const handle = async (node: GraphNode): Promise<Outcome> => {
     const deps = await Promise.all(node.deps.map(visit));
     const badDep = node.deps.find((_, i) => deps[i]!.status === 'failed' || deps[i]!.status === 'skipped');
+    const plannedToolchain = node.toolchain && deps[node.deps.indexOf(node.toolchain)]?.status === 'deferred';
     if (badDep) return skip(node.id, `dependency ${badDep} did not build`);
     const pending = node.deps.find((_, i) => deps[i]!.status === 'planned' && !(deps[i] as {outputs?: unknown}).outputs);
     if (pending) {
+      if (plannedToolchain) (deps[node.deps.indexOf(node.toolchain!)] as {plan: () => void}).plan();
       reporter.log({type: 'plan', id: node.id, action: 'run', reasons: [`dependency-will-run: ${pending}`]});
       return finish(node.id, {status: 'planned', outputs: undefined});
     }
@@ -96,22 +114,42 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 
     let decision: Decision;
     let key: string;
-    let keyRecord;
+    let keyRecord: KeyRecord;
     try {
-      keyRecord = buildKeyRecord(node, await inputDigests(ctx, node, outputsOf));
+      keyRecord = buildKeyRecord(node, await inputDigests(ctx, node, outputsOf, (id) => keys.get(id)));
       key = actionKey(keyRecord);
+      keys.set(node.id, key);
       decision = await decide(ctx, node, key, keyRecord);
     } catch (e) {
       return failNode(node.id, {reason: 'internal-error', message: `could not compute the action key: ${(e as Error).message}`, nodeId: node.id});
     }
 
+    if (isLazy(node) && decision.action !== 'fresh' && !targetSet.has(node.id)) {
+      const d = decision;
+      let planned = false;
+      return finish(node.id, {
+        status: 'deferred',
+        plan: () => {
+          if (planned) return;
+          planned = true;
+          reporter.log({type: 'plan', id: node.id, action: d.action, reasons: d.reasons});
+        },
+        run: () => act(node, key, keyRecord, d),
+      });
+    }
+
     if (opts.dryRun) {
+      if (plannedToolchain && decision.action === 'run') (deps[node.deps.indexOf(node.toolchain!)] as {plan: () => void}).plan();
       const action = decision.action;
       reporter.log({type: 'plan', id: node.id, action, reasons: action === 'fresh' ? [] : decision.reasons});
       if (decision.action === 'fresh') return finish(node.id, {status: 'fresh', outputs: decision.outputs});
       return finish(node.id, {status: 'planned', outputs: decision.action === 'restore' ? decision.record.outputs : undefined});
     }
 
+    return act(node, key, keyRecord, decision);
+  };
+
+  const act = async (node: GraphNode, key: string, keyRecord: KeyRecord, decision: Decision): Promise<Outcome> => {
     if (decision.action === 'fresh') {
       reporter.log({type: 'done', id: node.id, status: 'fresh', durationMs: 0});
       return finish(node.id, {status: 'fresh', outputs: decision.outputs});
@@ -130,6 +168,8 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     }
 
     const reasons = decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable'];
+    const tc = await needToolchain(node.toolchain);
+    if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return skip(node.id, `toolchain ${node.toolchain} did not build`);
     if (!pools.satisfiable(node.resources.gpu)) {
       return failNode(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor 'slurm'`});
     }

@@ -13,11 +13,13 @@ import type {GraphNode} from '../graph/graph.ts';
 import type {EngineContext} from './engine-context.ts';
 
 export type OutputsOf = (id: string) => OutputEntry[] | undefined;
+export type KeyOf = (id: string) => string | undefined;
 
 export async function inputDigests(
   ctx: EngineContext,
   node: GraphNode,
   outputsOf: OutputsOf,
+  keyOf: KeyOf,
 ): Promise<Record<string, Digest | 'missing'>> {
   const {graph} = ctx;
   const result: Record<string, Digest | 'missing'> = {};
@@ -37,7 +39,9 @@ export async function inputDigests(
     for (const o of outputsOf(id) ?? []) result[`@${id}:${o.path}`] = o.digest;
   };
 
-  if (node.toolchain) allOf(node.toolchain);
+  // A toolchain enters by its *key* (requirements, interpreter, rule version), not its outputs:
+  // that lets dependents be fresh or restored without the env ever being built on this machine.
+  if (node.toolchain) result[`@toolchain:${node.toolchain}`] = keyOf(node.toolchain) ?? 'missing';
   for (const input of node.inputs) {
     if (input.kind === 'artifact') allOf(input.id);
     else if (input.kind === 'path') {

@@ -19,10 +19,10 @@ export function diffKeyRecords(prev: KeyRecord | undefined, next: KeyRecord): st
     const a = prev.inputs[k];
     const b = next.inputs[k];
     if (a === b) continue;
-    const name = k.startsWith('@') ? k.slice(1) : k;
+    const name = k.startsWith('@toolchain:') ? k.slice('@toolchain:'.length) : k.startsWith('@') ? k.slice(1) : k;
     if (a === undefined) out.push(`input-added: ${name}`);
     else if (b === undefined) out.push(`input-removed: ${name}`);
-    else if (k.startsWith('@env/') || k.startsWith('@toolchain')) out.push(`env-changed: ${name}`);
+    else if (k.startsWith('@toolchain:')) out.push(`env-changed: ${name}`);
     else out.push(`input-changed: ${name}`);
   }
   if (canonicalJson(prev.argv) !== canonicalJson(next.argv) && out.length === 0) out.push('argv-changed');

@@ -1,0 +1,46 @@
+/**
+ * Toolchain rule: a Python virtual environment built from a pinned requirements file under
+ * `.bevbuild/envs/<name>/` (DESIGN.md decision 7). Keyed by the requirements' content, the
+ * interpreter binary and this rule's version; its output is a fingerprint marker (Python version
+ * + installed distributions), so nodes using the env rebuild when — and only when — what is
+ * installed changes. Venvs are not relocatable, so they are never put in the content store.
+ */
+import {existsSync, realpathSync} from 'node:fs';
+import {delimiter, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {defineRule, z} from '../src/index.ts';
+
+const MAKE_VENV = fileURLToPath(new URL('./tools/make_venv.py', import.meta.url));
+
+export const envDir = (name: string) => `.bevbuild/envs/${name}`;
+
+/** The interpreter a venv is made from (first `python3` on PATH unless given), resolved to its real file. */
+function baseInterpreter(python: string): string {
+  if (python.includes('/')) return realpathSync(python);
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const p = join(dir, python);
+    if (dir && existsSync(p)) return realpathSync(p);
+  }
+  return python; // reported as a missing input by the analyzer
+}
+
+export const pythonVenv = defineRule({
+  name: 'python-venv',
+  version: 1,
+  description: 'A Python venv from pinned requirements, fingerprinted by its installed distributions',
+  params: z
+    .object({
+      name: z.string().regex(/^[a-z0-9_-]+$/),
+      requirements: z.string(),
+      python: z.string().default('python3'),
+    })
+    .strict(),
+  inputs: (p) => [p.requirements, baseInterpreter(p.python), MAKE_VENV],
+  outputs: (p) => [`${envDir(p.name)}/bevbuild-env.json`],
+  argv: (p, ctx) => [baseInterpreter(p.python), MAKE_VENV, '--dir', ctx.in(envDir(p.name)), '--requirements', ctx.in(p.requirements), '--marker', ctx.out(`${envDir(p.name)}/bevbuild-env.json`)],
+  cache: false,
+  stage: false,
+  timeoutMs: () => 30 * 60_000,
+  providesPython: (p, root) => join(root, envDir(p.name), 'bin', 'python'),
+  providesEnv: (p, root) => ({VIRTUAL_ENV: join(root, envDir(p.name)), PATH_PREFIX: join(root, envDir(p.name), 'bin')}),
+});
