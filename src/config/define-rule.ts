@@ -12,6 +12,11 @@ import {captureCallSite, type CallSite} from './call-site.ts';
 /** An input: a workspace-relative (or absolute) file, directory or glob, or every output of an artifact. */
 export type InputRef = string | {artifact: string};
 
+/** What `inputs` may look at: the workspace root (to find files such as a config's default.yaml chain). */
+export interface DeclContext {
+  root: string;
+}
+
 /** Paths handed to argv/env/check functions. Output paths point into the run's staging area. */
 export interface RunContext {
   /** Absolute workspace root. */
@@ -50,7 +55,7 @@ export interface RuleSpec<S extends z.ZodType> {
   params: S;
   /** Artifact id of the toolchain (env) node the tool runs in, e.g. `env/bev`. */
   toolchain?: (p: z.output<S>) => string | undefined;
-  inputs?: (p: z.output<S>) => InputRef[];
+  inputs?: (p: z.output<S>, ctx: DeclContext) => InputRef[];
   /** Workspace-relative paths of every file or directory the tool produces. */
   outputs: (p: z.output<S>) => string[];
   argv: (p: z.output<S>, ctx: RunContext) => string[];

@@ -135,7 +135,7 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
     }
   };
   const outputs = call('outputs', () => spec.outputs(p), [] as string[]).map((o) => normPath(root, o));
-  const inputs: ResolvedInput[] = call('inputs', spec.inputs && (() => spec.inputs!(p)), []).map((i) =>
+  const inputs: ResolvedInput[] = call('inputs', spec.inputs && (() => spec.inputs!(p, {root})), []).map((i) =>
     typeof i === 'string'
       ? isGlob(i)
         ? {kind: 'glob', glob: normPath(root, i)}

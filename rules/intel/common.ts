@@ -1,0 +1,73 @@
+/**
+ * What every rule for Intel's Intermediate Fusion training tools shares (reference
+ * intel-intermediate-fusion.md §1–§3): the tools run with cwd = the training dir `T` of the repo
+ * (`repo` here), in a toolchain (bevEnv or spconvEnv), and read a torchpack config whose whole
+ * `default.yaml` chain is an input. The demo toolchain in `demo/training` has the same layout, so
+ * the same rules drive both; only these params differ.
+ */
+import {existsSync} from 'node:fs';
+import {dirname, isAbsolute, join, relative, resolve} from 'node:path';
+import {fail, ok, z, type Result} from '../../src/index.ts';
+
+export const repoParams = {
+  /** The training dir `T` of the repo (workspace-relative or absolute): the tools' cwd. */
+  repo: z.string().min(1),
+  /** Artifact id of the toolchain the tool runs in (bevEnv for data/train/export, spconvEnv for quantize_unified). */
+  env: z.string().min(1),
+  /**
+   * The repo's own code the tools import (globs such as `<repo>/mmdet3d/**\/*.py`): an implicit
+   * input of every tool (§9.5), so a model-code edit re-runs what it affects.
+   */
+  code: z.array(z.string()).default([]),
+};
+
+/** A path given relative to the repo (`configs/…`, `tools/train.py`) as seen from the workspace. */
+export function inRepo(repo: string, p: string): string {
+  return isAbsolute(p) ? p : join(repo, p);
+}
+
+/**
+ * The torchpack chain of a leaf config (§2.1): the leaf and every `default.yaml` of its directory
+ * and ancestors up to the repo, root-first merge order reversed here (leaf first). Files that do not
+ * exist are skipped by torchpack, so only existing ones are inputs — a chain file created later is
+ * picked up at the next analysis. Editing any of them re-keys exactly the nodes using this leaf.
+ */
+export function configChain(repo: string, leaf: string, workspaceRoot: string): string[] {
+  const out = [inRepo(repo, leaf)];
+  const repoAbs = resolve(workspaceRoot, repo);
+  let dir = dirname(resolve(repoAbs, leaf));
+  while (dir.startsWith(repoAbs) && dir !== repoAbs) {
+    const d = join(dir, 'default.yaml');
+    if (existsSync(d) && d !== resolve(repoAbs, leaf)) out.push(relativeOrAbs(workspaceRoot, d));
+    dir = dirname(dir);
+  }
+  return out;
+}
+
+function relativeOrAbs(root: string, p: string): string {
+  const r = relative(root, p);
+  return r.startsWith('..') ? p : r;
+}
+
+/** `--a.b.c VALUE` pairs for tools that take torchpack overrides (train.py, inference_vis.py; §2.3). */
+export function overrideArgs(overrides: Record<string, string | number | boolean>): string[] {
+  return Object.keys(overrides)
+    .sort()
+    .flatMap((k) => [`--${k}`, String(overrides[k])]);
+}
+
+/**
+ * Pitfall 2: every export/quantize script loads checkpoints with `strict=False`, so a config that
+ * does not match the checkpoint only *warns* and leaves weights random. Fail the node instead.
+ * `encoders.camera.vtransform.cx` is the one key the real exporters legitimately miss.
+ */
+export function checkNoMissingKeys(log: string): Result<void> {
+  const lines = log.split('\n');
+  const bad = lines.filter((l) => /missing keys|size mismatch|unexpected key/i.test(l) && !/vtransform\.cx\b/.test(l) && !/missing keys[^:]*:\s*(\[\]|none)?\s*$/i.test(l));
+  if (bad.length) {
+    return fail('checkpoint-mismatch', 'the checkpoint does not match the config (strict=False load reported missing/unexpected keys); the exported model would have random weights', {details: bad.slice(0, 10)});
+  }
+  return ok(undefined);
+}
+
+export const splitSchema = z.enum(['train', 'val']);

@@ -1,0 +1,30 @@
+/**
+ * `export/dump_voxels.py <config> <ckpt> -o DIR --num-frames N --split S` (reference §3.8):
+ * calibration dumps for quantize_unified. Always `-o` (the default is a developer's home path,
+ * pitfall 21) into a fresh staging dir, so stale `*.npy` of earlier runs never mix in (pitfall 8).
+ */
+import {defineRule, z} from '../../src/index.ts';
+import {checkNoMissingKeys, configChain, inRepo, repoParams} from './common.ts';
+
+export const dumpVoxels = defineRule({
+  name: 'intel/dump-voxels',
+  version: 1,
+  description: 'dump_voxels.py → <fid>_{voxel_features,voxel_indices,img}.npy + manifest.txt',
+  params: z
+    .object({
+      ...repoParams,
+      config: z.string(),
+      checkpoint: z.string(),
+      outDir: z.string(),
+      numFrames: z.number().int().positive(),
+      split: z.enum(['train', 'val', 'test']).default('val'),
+      data: z.array(z.string()).default([]),
+    })
+    .strict(),
+  toolchain: (p) => p.env,
+  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/dump_voxels.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  outputs: (p) => [p.outDir],
+  cwd: (p) => p.repo,
+  argv: (p, ctx) => [ctx.python(), 'export/dump_voxels.py', p.config, ctx.in(p.checkpoint), '-o', ctx.out(p.outDir), '--num-frames', String(p.numFrames), '--split', p.split],
+  check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
+});

@@ -1,0 +1,34 @@
+/**
+ * `export/export_unified_onnx.py <config> <ckpt> --geometry-dir DIR -o OUT` (reference §3.7).
+ * Guards: always `-o` (the default lands in the repo's export/); the fixed temp dir
+ * `<repo>/export/_tmp_unified/` makes two exports collide, so nodes of one repo are mutually
+ * exclusive (pitfall 9); the exporter always emits BevPoolV2, so a non-bevpoolv2 config is refused
+ * (pitfall 1); strict=False loads that report missing keys fail the node (pitfall 2).
+ */
+import {defineRule, z} from '../../src/index.ts';
+import {checkNoMissingKeys, configChain, inRepo, repoParams} from './common.ts';
+
+export const exportUnifiedOnnx = defineRule({
+  name: 'intel/export-unified-onnx',
+  version: 1,
+  description: 'export_unified_onnx.py → bevfusion_unified.onnx (Pipeline B)',
+  params: z
+    .object({
+      ...repoParams,
+      config: z.string().refine((c) => c.endsWith('/bevpoolv2.yaml'), {
+        message: 'Pipeline B exports always emit BevPoolV2: use the …/resnet34/bevpoolv2.yaml leaf (a bevpoolv1 checkpoint would export "successfully" and be wrong)',
+      }),
+      checkpoint: z.string().regex(/epoch_\d+\.pth$/, 'expected an exact epoch_N.pth (latest.pth moves)'),
+      geometryDir: z.string(),
+      output: z.string().regex(/\.onnx$/),
+      outputBound: z.number().int().positive().default(80000),
+    })
+    .strict(),
+  toolchain: (p) => p.env,
+  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/export_unified_onnx.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, p.geometryDir],
+  outputs: (p) => [p.output],
+  cwd: (p) => p.repo,
+  exclusive: (p) => `${p.repo}/export/_tmp_unified`,
+  argv: (p, ctx) => [ctx.python(), 'export/export_unified_onnx.py', p.config, ctx.in(p.checkpoint), '--geometry-dir', ctx.in(p.geometryDir), '-o', ctx.out(p.output), '--output-bound', String(p.outputBound)],
+  check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
+});

@@ -1,0 +1,23 @@
+/**
+ * `export/pointpillars/export_all.py --config --ckpt --out-dir` (reference §3.11, §9.1 A3):
+ * camera.backbone.onnx, lidar_pfe.onnx (dynamic V), fuser.onnx, head.onnx. `--config` and `--ckpt`
+ * are always explicit (pitfall 3: the script defaults are V2X-I); the child cwd is forced to the
+ * repo, so every path is passed absolute.
+ */
+import {defineRule, z} from '../../../src/index.ts';
+import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
+
+export const PP_EXPORTS = ['camera.backbone.onnx', 'lidar_pfe.onnx', 'fuser.onnx', 'head.onnx'] as const;
+
+export const ppExportAll = defineRule({
+  name: 'intel/pp-export-all',
+  version: 1,
+  description: 'export_all.py → the 4 Pipeline-A ONNX files',
+  params: z.object({...repoParams, config: z.string(), checkpoint: z.string(), outDir: z.string(), data: z.array(z.string()).default([])}).strict(),
+  toolchain: (p) => p.env,
+  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/pointpillars/*.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  outputs: (p) => PP_EXPORTS.map((f) => `${p.outDir}/${f}`),
+  cwd: (p) => p.repo,
+  argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.out(`${p.outDir}/head.onnx`).replace(/\/head\.onnx$/, ''), '--python', ctx.python()],
+  check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
+});

@@ -1,0 +1,34 @@
+/**
+ * `export/precompute_geometry.py <config> <ckpt> --from-dataset --split S --sample-idx I -o DIR`
+ * (reference §3.6). Always `--from-dataset`: the script silently writes *dummy* geometry when
+ * neither flag is given or `--data-path` does not exist (pitfall 26); the sample choice is a param
+ * (part of the key) because the geometry is frozen to that sample's calibration.
+ */
+import {defineRule, fail, ok, z} from '../../src/index.ts';
+import {configChain, inRepo, repoParams} from './common.ts';
+
+export const precomputeGeometry = defineRule({
+  name: 'intel/precompute-geometry',
+  version: 1,
+  description: 'precompute_geometry.py → indices.bin, intervals.bin (BEVPool geometry)',
+  params: z
+    .object({
+      ...repoParams,
+      config: z.string(),
+      checkpoint: z.string(),
+      outDir: z.string(),
+      split: z.enum(['train', 'val']).default('val'),
+      sampleIdx: z.number().int().nonnegative().default(0),
+      data: z.array(z.string()).default([]),
+    })
+    .strict(),
+  toolchain: (p) => p.env,
+  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/precompute_geometry.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  outputs: (p) => [p.outDir],
+  cwd: (p) => p.repo,
+  argv: (p, ctx) => [ctx.python(), 'export/precompute_geometry.py', p.config, ctx.in(p.checkpoint), '--from-dataset', '--split', p.split, '--sample-idx', String(p.sampleIdx), '-o', ctx.out(p.outDir)],
+  check: async (_p, ctx) => {
+    const log = await ctx.log();
+    return /dummy geometry/i.test(log) ? fail('dummy-geometry', 'precompute_geometry wrote dummy geometry (no usable sample); check the dataset and --split/--sample-idx') : ok(undefined);
+  },
+});
