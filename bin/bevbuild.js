@@ -29,7 +29,9 @@ function sourcesFingerprint() {
 
 async function loadMain() {
   const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
-  const bundle = join(cacheDir, `cli-${sourcesFingerprint()}.mjs`);
+  const id = sourcesFingerprint();
+  process.env.BEVBUILD_ENGINE_ID = id; // compiled configs are valid for this engine build only
+  const bundle = join(cacheDir, `cli-${id}.mjs`);
   if (!existsSync(bundle)) {
     try {
       const {build} = await import('esbuild');

@@ -2,7 +2,8 @@
  * Argv for the native INT8-vs-FP32 gate (native/validate-cli.ts). The rule wiring (inputs,
  * outputs, fingerprint) is the lead's; this only turns rule params into the CLI's flags.
  */
-import {fileURLToPath} from 'node:url';
+import {createRequire} from 'node:module';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 
 /** Params of the validate-int8 rule. */
 export interface ValidateInt8Params {
@@ -26,10 +27,12 @@ export interface ValidateInt8Params {
 }
 
 const cli = fileURLToPath(new URL('../native/validate-cli.ts', import.meta.url));
+/** tsx's loader by absolute URL: a bare `--import tsx` resolves from the cwd, which may be anywhere. */
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
 /** Full argv (node first) that runs the gate; exit 0 pass, 1 frames fail, 2 bad input. */
 export function validatorArgv(p: ValidateInt8Params): string[] {
-  const argv = [process.execPath, '--import', 'tsx', cli, '--addon', p.addonDir, '--fp32', p.fp32.join(','), '--int8', p.int8.join(','), '--frames', p.framesDir, '--preset', p.preset];
+  const argv = [process.execPath, '--import', tsx, cli, '--addon', p.addonDir, '--fp32', p.fp32.join(','), '--int8', p.int8.join(','), '--frames', p.framesDir, '--preset', p.preset];
   // Sorted so the argv (and anything keyed by it) does not depend on object key order.
   for (const [name, file] of Object.entries(p.consts ?? {}).sort(([a], [b]) => a.localeCompare(b))) argv.push('--const', `${name}=${file}`);
   if (p.device) argv.push('--device', p.device);

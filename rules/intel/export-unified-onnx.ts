@@ -15,8 +15,8 @@ export const exportUnifiedOnnx = defineRule({
   params: z
     .object({
       ...repoParams,
-      config: z.string().refine((c) => c.endsWith('/bevpoolv2.yaml'), {
-        message: 'Pipeline B exports always emit BevPoolV2: use the …/resnet34/bevpoolv2.yaml leaf (a bevpoolv1 checkpoint would export "successfully" and be wrong)',
+      config: z.string().refine((c) => /\/bevpoolv2(\.[a-z0-9_-]+)?\.yaml$/.test(c), {
+        message: 'Pipeline B exports always emit BevPoolV2: use the …/resnet34/bevpoolv2.yaml leaf (or an intel/config-override of it) (a bevpoolv1 checkpoint would export "successfully" and be wrong)',
       }),
       checkpoint: z.string().regex(/epoch_\d+\.pth$/, 'expected an exact epoch_N.pth (latest.pth moves)'),
       geometryDir: z.string(),

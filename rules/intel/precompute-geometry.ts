@@ -4,8 +4,8 @@
  * neither flag is given or `--data-path` does not exist (pitfall 26); the sample choice is a param
  * (part of the key) because the geometry is frozen to that sample's calibration.
  */
-import {defineRule, fail, ok, z} from '../../src/index.ts';
-import {configChain, inRepo, repoParams} from './common.ts';
+import {defineRule, fail, z} from '../../src/index.ts';
+import {checkNoMissingKeys, configChain, inRepo, repoParams} from './common.ts';
 
 export const precomputeGeometry = defineRule({
   name: 'intel/precompute-geometry',
@@ -29,6 +29,7 @@ export const precomputeGeometry = defineRule({
   argv: (p, ctx) => [ctx.python(), 'export/precompute_geometry.py', p.config, ctx.in(p.checkpoint), '--from-dataset', '--split', p.split, '--sample-idx', String(p.sampleIdx), '-o', ctx.out(p.outDir)],
   check: async (_p, ctx) => {
     const log = await ctx.log();
-    return /dummy geometry/i.test(log) ? fail('dummy-geometry', 'precompute_geometry wrote dummy geometry (no usable sample); check the dataset and --split/--sample-idx') : ok(undefined);
+    // mmcv's load_checkpoint defaults to strict=False here too (pitfall 2).
+    return /dummy geometry/i.test(log) ? fail('dummy-geometry', 'precompute_geometry wrote dummy geometry (no usable sample); check the dataset and --split/--sample-idx') : checkNoMissingKeys(log);
   },
 });

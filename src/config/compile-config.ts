@@ -10,14 +10,17 @@
  */
 import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
 
 const INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 const FORMAT = 1;
+const IMPORT_META_URL = ['import', 'meta', 'url'].join('.');
 
 interface CacheMeta {
   format: number;
+  /** The engine build that compiled it (set by bin/bevbuild.js): a new bevbuild recompiles. */
+  engine: string;
   inputs: [string, number, number][]; // path, mtimeMs, size
   out: string;
 }
@@ -55,10 +58,13 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
             if (r.errors.length) return {errors: r.errors};
             return {path: r.path, external: true};
           });
+          // Rule files locate their tools with `new URL('./tools/x.py', import.meta.url)`: keep each
+          // file's own URL inside the bundle. (The needle is split so that bundling *this* file,
+          // which rewrites the same expression, leaves it alone.)
           b.onLoad({filter: /\.[cm]?[jt]s$/}, (args) => {
             const text = readFileSync(args.path, 'utf8');
-            const url = JSON.stringify(`file://${args.path}`);
-            return {contents: text.replaceAll('import.meta.url', url), loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dirname(args.path)};
+            const url = JSON.stringify(pathToFileURL(args.path).href);
+            return {contents: text.replaceAll(IMPORT_META_URL, url), loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dirname(args.path)};
           });
         },
       },
@@ -71,7 +77,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   const out = join(stateDir, `config-${digest}.mjs`);
   writeFileSync(`${out}.tmp`, code);
   renameSync(`${out}.tmp`, out);
-  const meta: CacheMeta = {format: FORMAT, inputs: inputs.map((p) => {
+  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => {
     const st = statSync(p);
     return [p, st.mtimeMs, st.size];
   }), out};
@@ -80,10 +86,12 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   return out;
 }
 
+const engineId = () => process.env['BEVBUILD_ENGINE_ID'] ?? 'dev';
+
 function cached(metaFile: string): string | undefined {
   try {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CacheMeta;
-    if (meta.format !== FORMAT) return undefined;
+    if (meta.format !== FORMAT || meta.engine !== engineId()) return undefined;
     for (const [p, mtime, size] of meta.inputs) {
       const st = statSync(p);
       if (st.mtimeMs !== mtime || st.size !== size) return undefined;

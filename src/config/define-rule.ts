@@ -37,6 +37,10 @@ export interface RunContext {
 export interface CheckContext extends RunContext {
   /** Full text of the run's log (stdout + stderr). */
   log(): Promise<string>;
+  /** How the tool ended. Only rules with `exitCode: 'check'` ever see a non-zero code here. */
+  exitCode: number;
+  /** Signal name if the tool was killed by one. */
+  signal?: string;
 }
 
 export interface Resources {
@@ -73,7 +77,15 @@ export interface RuleSpec<S extends z.ZodType> {
   cache?: boolean;
   /** Give the tool staging paths (default true). False: the tool writes in place (old outputs removed first). */
   stage?: boolean;
-  /** Rule-specific success checks after the tool exited 0 and every output exists. */
+  /**
+   * Who decides success. `'fail'` (default): a non-zero exit code fails the node. `'check'`: the exit
+   * code is only evidence — `check` (required then) decides, gets `ctx.exitCode`, and runs right
+   * after the tool, before the declared-outputs test, so its verdict is the message users see.
+   * For tools whose exit status lies (TAO 5.5 exits 0 on failure; a teardown SIGSEGV can follow a
+   * complete run).
+   */
+  exitCode?: 'fail' | 'check';
+  /** Rule-specific success checks after the tool exited 0 and every output exists (see `exitCode`). */
   check?: (p: z.output<S>, ctx: CheckContext) => Promise<Result<void>> | Result<void>;
   /** For toolchain rules: the interpreter path nodes using this toolchain get from `ctx.python()`. */
   providesPython?: (p: z.output<S>, root: string) => string;
@@ -116,11 +128,13 @@ const ruleSpecShape = z
     exclusive: z.function().optional(),
     cache: z.boolean().optional(),
     stage: z.boolean().optional(),
+    exitCode: z.enum(['fail', 'check']).optional(),
     check: z.function().optional(),
     providesPython: z.function().optional(),
     providesEnv: z.function().optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.exitCode !== 'check' || s.check !== undefined, {path: ['check'], message: "exitCode: 'check' needs a check function: it decides success"});
 
 /** A problem in a rule definition; reported with the config's diagnostics instead of throwing at import. */
 export interface RuleProblem {

@@ -90,17 +90,27 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     if (!executor) return fail('no-executor', `executor "${node.executor}" is not available (configure it or choose executor "local")`, {nodeId: node.id});
     const ran = await executor(job, req.signal);
     if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
-    if (ran.value.exitCode !== 0) {
+    const checkByRule = node.rule.exitCode === 'check'; // the rule's check, not the exit code, decides
+    if (ran.value.exitCode !== 0 && !checkByRule) {
       return fail('exit-non-zero', `${argv[0]} exited with ${ran.value.signal ?? `code ${ran.value.exitCode}`}`, {nodeId: node.id, details: tail(logFile)});
+    }
+    const runCheck = async (): Promise<Result<void>> => {
+      if (!node.rule.check) return ok(undefined);
+      const checkCtx: CheckContext = {...runCtx, log: () => readFile(logFile, 'utf8'), exitCode: ran.value.exitCode, ...(ran.value.signal ? {signal: ran.value.signal} : {})};
+      const checked = await node.rule.check(node.params, checkCtx);
+      return checked.ok ? checked : {ok: false, error: {...checked.error, nodeId: node.id, details: checked.error.details ?? tail(logFile)}};
+    };
+    if (checkByRule) {
+      const checked = await runCheck();
+      if (!checked.ok) return checked;
     }
     const missing = node.outputs.filter((o) => !existsSync(outPath(o)));
     if (missing.length) {
-      return fail('output-missing', `the tool exited 0 but did not produce ${missing.length} declared output(s); nothing was recorded`, {nodeId: node.id, details: missing.map((m) => `missing: ${m}`)});
+      return fail('output-missing', `the tool exited ${ran.value.exitCode} but did not produce ${missing.length} declared output(s); nothing was recorded`, {nodeId: node.id, details: missing.map((m) => `missing: ${m}`)});
     }
-    if (node.rule.check) {
-      const checkCtx: CheckContext = {...runCtx, log: () => readFile(logFile, 'utf8')};
-      const checked = await node.rule.check(node.params, checkCtx);
-      if (!checked.ok) return {ok: false, error: {...checked.error, nodeId: node.id, details: checked.error.details ?? tail(logFile)}};
+    if (!checkByRule) {
+      const checked = await runCheck();
+      if (!checked.ok) return checked;
     }
     if (req.signal.aborted) return fail('cancelled', 'cancelled', {nodeId: node.id});
     const outputs = await collectOutputs(ctx, node, outPath);

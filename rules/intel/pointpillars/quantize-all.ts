@@ -5,7 +5,7 @@
  * to the dynamic `lidar_pfe.onnx` when it is absent, pitfall 15).
  */
 import {defineRule, z} from '../../../src/index.ts';
-import {configChain, inRepo, repoParams} from '../common.ts';
+import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
 import {PP_EXPORTS} from './export-all.ts';
 
 export const PP_QUANTIZED = ['camera', 'lidar_pfe', 'fuser', 'head'].flatMap((s) => [`quantized_${s}.xml`, `quantized_${s}.bin`]);
@@ -38,4 +38,5 @@ export const ppQuantizeAll = defineRule({
   outputs: (p) => PP_QUANTIZED.map((f) => `${p.outDir}/${f}`),
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/quantize_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--onnx-dir', ctx.in(p.onnxDir), '--out-dir', ctx.out(`${p.outDir}/quantized_head.xml`).replace(/\/quantized_head\.xml$/, ''), '--num-samples', String(p.numSamples), '--python', ctx.python()],
+  check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });

@@ -1,0 +1,90 @@
+/**
+ * The embedded default workspace: the full BEVFusion chain — dataset → infos → checkpoint →
+ * geometry → ONNX → calibration dumps → pseudo-GT → INT8 IR → native INT8-vs-FP32 gate → deploy —
+ * for Pipeline B (Second, unified ONNX) and Pipeline A (PointPillars, 4 models) on KITTI and
+ * DAIR-V2X-I, run by the miniature CPU toolchain in `demo/training` (same CLIs and file names as
+ * Intel's repo). A real-repo workspace uses the very same rules with other paths:
+ * see examples/intel-intermediate-fusion/.
+ *
+ *   npx bevbuild deploy/kitti/second        # the main job
+ *   npx bevbuild 'deploy/**'                # all four deploy directories
+ *   npx bevbuild graph deploy/kitti/second  # the picture (Mermaid)
+ *
+ * Set BEVBUILD_DEMO_FRAMES to change the synthetic dataset size (default 40 frames: half train, half val).
+ */
+import {defineConfig} from 'bevbuild';
+import type {ArtifactDecl} from 'bevbuild';
+import {pythonVenv} from './rules/python-venv.ts';
+import {syntheticDataset} from './rules/demo/synthetic-dataset.ts';
+import {createDataKitti} from './rules/intel/create-data.ts';
+import {convertKittiToV2x} from './rules/intel/convert-kitti-to-v2x.ts';
+import {train} from './rules/intel/train.ts';
+import {precomputeGeometry} from './rules/intel/precompute-geometry.ts';
+import {exportUnifiedOnnx} from './rules/intel/export-unified-onnx.ts';
+import {dumpVoxels} from './rules/intel/dump-voxels.ts';
+import {quantizeUnified, quantizeUnifiedPseudoGt} from './rules/intel/quantize-unified.ts';
+import {nativeAddon, validateInt8} from './rules/native-gate.ts';
+import {publish} from './rules/publish.ts';
+
+const T = 'demo/training'; // plays the role of the real repo's training/ dir (the tools' cwd)
+const FRAMES = Number(process.env['BEVBUILD_DEMO_FRAMES'] ?? 40);
+const VAL = FRAMES - Math.floor(FRAMES / 2);
+const bev = {repo: T, env: 'env/bev', code: [`${T}/bevlite/*.py`]};
+const ov = {repo: T, env: 'env/openvino', code: [`${T}/bevlite/*.py`]};
+
+/** Per-dataset names, mirroring the real repo's dataset-scoped layout (pitfall 10). */
+const DATASETS = {
+  kitti: {cfg: 'Kitti', preset: 'kitti' as const, deploy: 'kitti', raw: `${T}/data/kitti`, variant: 'kitti' as const, root: `${T}/data/kitti-v2x`},
+  v2x: {cfg: 'V2X-I', preset: 'v2x' as const, deploy: 'v2xfusion', raw: `${T}/data/dair-v2x-i-kitti`, variant: 'dair-v2x-i-kitti' as const, root: `${T}/data/dair-v2x-i`},
+};
+type Ds = keyof typeof DATASETS;
+
+function dataset(ds: Ds): [string, ArtifactDecl][] {
+  const d = DATASETS[ds];
+  const infos = ['train', 'val', 'trainval', 'test'].map((s) => `${d.raw}/kitti_infos_${s}.pkl`);
+  return [
+    [`data/${ds}/raw`, syntheticDataset({...bev, outDir: d.raw, variant: d.variant, numFrames: FRAMES})],
+    [`data/${ds}/infos`, createDataKitti({...bev, rootPath: d.raw, outDir: d.raw})],
+    [`data/${ds}`, convertKittiToV2x({...bev, srcRoot: d.raw, dstRoot: d.root, infos})],
+  ];
+}
+
+function pipelineB(ds: Ds): [string, ArtifactDecl][] {
+  const d = DATASETS[ds];
+  const config = `configs/${d.cfg}/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.yaml`;
+  const ckpt = `${T}/work_dirs/${d.cfg}/bevpoolv2/epoch_3.pth`;
+  const geo = `${T}/export/geometry_${ds}`;
+  const onnx = `${T}/export/onnx_${ds}/bevfusion_unified.onnx`;
+  const calib = `${T}/export/calib_voxels_${ds}`;
+  const pseudo = `${T}/export/pseudo_gt_${ds}/_pseudo_gt.npz`;
+  const int8 = `${T}/export/int8_${ds}/bevfusion_unified_int8.xml`;
+  const gate = `build/validation/${ds}/second`;
+  const q = {...ov, config, modelFp32: onnx, geoDir: geo, calibDir: calib, nCalib: VAL - Math.floor(VAL / 2), nVal: Math.floor(VAL / 2), device: 'CPU'};
+  return [
+    [`train/${ds}/second`, train({...bev, config, runDir: `${T}/work_dirs/${d.cfg}/bevpoolv2`, epochs: 3, data: [d.root]})],
+    [`geometry/${ds}/second`, precomputeGeometry({...bev, config, checkpoint: ckpt, outDir: geo, data: [d.root]})],
+    [`onnx/${ds}/second`, exportUnifiedOnnx({...bev, config, checkpoint: ckpt, geometryDir: geo, output: onnx})],
+    [`calib/${ds}/second`, dumpVoxels({...bev, config, checkpoint: ckpt, outDir: calib, numFrames: VAL, data: [d.root]})],
+    [`pseudo-gt/${ds}/second`, quantizeUnifiedPseudoGt({...q, output: pseudo})],
+    [`int8/${ds}/second`, quantizeUnified({...q, pseudoGt: pseudo, output: int8})],
+    [`validate/${ds}/second`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [onnx], int8: [int8], framesDir: calib, preset: d.preset, consts: {indices: `${geo}/indices.bin`, intervals: `${geo}/intervals.bin`}, filterLabels: [], outDir: gate})],
+    [`deploy/${ds}/second`, publish({outDir: `deploy/data/${d.deploy}/second`, gates: [`${gate}/validation.json`], files: {
+      'bevfusion_unified_int8.xml': int8,
+      'bevfusion_unified_int8.bin': int8.replace(/\.xml$/, '.bin'),
+      // No tool makes an FP16 ONNX (pitfall 23): deploy compiles any ONNX with f16 precision.
+      'bevfusion_unified_fp16.onnx': onnx,
+    }})],
+  ];
+}
+
+export default defineConfig({
+  artifacts: [
+    ['env/bev', pythonVenv({name: 'bev', requirements: 'demo/requirements-bev.txt'})],
+    ['env/openvino', pythonVenv({name: 'openvino', requirements: 'demo/requirements-openvino.txt'})],
+    ['native/addon', nativeAddon({env: 'env/openvino', outDir: 'build/native'})],
+    ...dataset('kitti'),
+    ...dataset('v2x'),
+    ...pipelineB('kitti'),
+    ...pipelineB('v2x'),
+  ],
+});

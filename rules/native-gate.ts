@@ -1,0 +1,70 @@
+/**
+ * The native INT8-vs-FP32 validation gate as graph nodes (DESIGN.md decision 11, issue 4):
+ *  - `native/addon` compiles the node-addon-api addon against the OpenVINO of a toolchain; keyed
+ *    by the addon sources and that toolchain (switching OpenVINO rebuilds it);
+ *  - `validate-int8` runs FP32 and INT8 models on the same frames, decodes with the deploy
+ *    post-processing and compares per-frame box counts; `validation.json` + `report.html` are its
+ *    outputs, and `deploy/*` depend on them, so nothing is published unless the gate passed.
+ */
+import {createRequire} from 'node:module';
+import {fileURLToPath, pathToFileURL} from 'node:url';
+import {defineRule, z} from '../src/index.ts';
+import {validatorArgv} from './validate-int8.ts';
+
+const NATIVE = fileURLToPath(new URL('../native', import.meta.url));
+/** tsx's loader by absolute URL: the tools run with any cwd (the workspace may be anywhere). */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+
+export const nativeAddon = defineRule({
+  name: 'native/addon',
+  version: 1,
+  description: 'node-addon-api OpenVINO gate addon, built with cmake against a toolchain\'s OpenVINO',
+  params: z.object({env: z.string(), outDir: z.string()}).strict(),
+  toolchain: (p) => p.env,
+  inputs: () => [`${NATIVE}/CMakeLists.txt`, `${NATIVE}/src`, `${NATIVE}/build.ts`, `${NATIVE}/locate-openvino.ts`],
+  outputs: (p) => [p.outDir],
+  argv: (p, ctx) => ['node', '--import', TSX, `${NATIVE}/build.ts`, '--python', ctx.python(), '--out', ctx.out(p.outDir)],
+  resources: () => ({cpu: 2}),
+  timeoutMs: () => 15 * 60_000,
+});
+
+export const validateInt8 = defineRule({
+  name: 'validate-int8',
+  version: 1,
+  description: 'Native OpenVINO gate: INT8 per-frame box counts must match FP32',
+  params: z
+    .object({
+      /** The toolchain whose OpenVINO libraries the addon links (made available when the gate runs). */
+      env: z.string(),
+      addonDir: z.string(),
+      fp32: z.array(z.string()).min(1),
+      int8: z.array(z.string()).min(1),
+      framesDir: z.string(),
+      preset: z.enum(['kitti', 'v2x']),
+      consts: z.record(z.string(), z.string()).default({}),
+      device: z.string().default('CPU'),
+      scoreThreshold: z.number().optional(),
+      filterLabels: z.array(z.number().int()).optional(),
+      maxCountDiff: z.number().int().nonnegative().optional(),
+      minRecall: z.number().min(0).max(1).optional(),
+      outDir: z.string(),
+    })
+    .strict()
+    .refine((p) => p.fp32.length === p.int8.length, {message: 'fp32 and int8 chains must have the same number of stages', path: ['int8']}),
+  toolchain: (p) => p.env,
+  inputs: (p) => [p.addonDir, ...p.fp32, ...p.int8, ...p.int8.filter((f) => f.endsWith('.xml')).map((f) => f.replace(/\.xml$/, '.bin')), p.framesDir, ...Object.values(p.consts)],
+  outputs: (p) => [`${p.outDir}/validation.json`, `${p.outDir}/report.html`],
+  argv: (p, ctx) => {
+    const argv = validatorArgv({
+      ...p,
+      addonDir: ctx.in(p.addonDir),
+      fp32: p.fp32.map(ctx.in),
+      int8: p.int8.map(ctx.in),
+      framesDir: ctx.in(p.framesDir),
+      consts: Object.fromEntries(Object.entries(p.consts).map(([k, v]) => [k, ctx.in(v)])),
+      outDir: ctx.out(`${p.outDir}/validation.json`).replace(/\/validation\.json$/, ''),
+    });
+    // validatorArgv starts with `<node> --import tsx`; use PATH's node and tsx by URL (any cwd).
+    return ['node', '--import', TSX, ...argv.slice(3)];
+  },
+});
