@@ -1,4 +1,5 @@
 /** Digests of bytes, files and directory manifests (cache/digest.ts, cache/tree.ts). */
+import {execFileSync} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -47,13 +48,21 @@ test(
 );
 
 test(
-  'hashFile rejects for a missing file and a directory',
+  'hashFile rejects for a missing file, a directory and a FIFO',
   withTimeout(() =>
     withDir(async (dir) => {
       const e1 = await hashFile(join(dir, 'nope')).catch((e: NodeJS.ErrnoException) => e);
       assert.is((e1 as NodeJS.ErrnoException).code, 'ENOENT');
       const e2 = await hashFile(dir).catch((e: NodeJS.ErrnoException) => e);
       assert.is((e2 as NodeJS.ErrnoException).code, 'EISDIR');
+      // a FIFO must be refused, not block forever waiting for a writer
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      const e3 = await hashFile(join(dir, 'fifo')).catch((e: NodeJS.ErrnoException) => e);
+      assert.is((e3 as NodeJS.ErrnoException).code, 'EISDIR');
+      const many = Array.from({length: 12}, (_, i) => join(dir, i === 5 ? 'fifo' : 'nope'));
+      const settled = await hashFilesSettled(many);
+      const f = settled.get(join(dir, 'fifo'));
+      assert.ok(f && 'error' in f && f.error.code === 'EISDIR');
     }),
   ),
 );

@@ -129,6 +129,22 @@ test(
 );
 
 test(
+  'non-ASCII paths survive save and open',
+  withTimeout(() =>
+    withDir(async (dir) => {
+      const p = join(dir, 'données – ü 🚗.bin');
+      writeFileSync(p, 'é');
+      const m1 = await StatMemo.open(join(dir, 'state'), {racyWindowMs: 0});
+      await m1.digestPaths([p]);
+      await m1.save();
+      const m2 = await StatMemo.open(join(dir, 'state'), {racyWindowMs: 0});
+      assert.is(file((await m2.digestPaths([p])).get(p)).digest, sha('é'));
+      assert.equal(m2.stats, {hits: 1, misses: 0});
+    }),
+  ),
+);
+
+test(
   'a file with a future mtime is never memoized',
   withTimeout(() =>
     withDir(async (dir) => {

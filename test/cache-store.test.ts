@@ -14,7 +14,6 @@ import {withTimeout} from './util/rig-test.ts';
 
 const test = suite('cache-store');
 const sha = (b: string | Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const OLD = new Date('2024-01-01T00:00:00Z');
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bevbuild-store-'));
@@ -134,6 +133,21 @@ test(
 );
 
 test(
+  'an empty directory round-trips',
+  withTimeout(() =>
+    withDir(async (dir) => {
+      const store = new LocalStore(join(dir, 'cache'));
+      mkdirSync(join(dir, 'empty'));
+      const t = await store.putTree(join(dir, 'empty'));
+      assert.equal(t.manifest, {format: 1, entries: []});
+      const r = await store.materialize({path: 'e', kind: 'dir', digest: t.digest, size: 0}, join(dir, 'restored'));
+      assert.ok(r.ok);
+      assert.equal(readdirSync(join(dir, 'restored')), []);
+    }),
+  ),
+);
+
+test(
   'materialize a file: hardlink in link mode, writable copy in copy mode, replaces an old dest',
   withTimeout(() =>
     withDir(async (dir) => {
@@ -156,6 +170,27 @@ test(
       assert.equal(copied, {ok: true, value: {method: 'copy'}});
       assert.is(statSync(join(dir, 'c')).mode & 0o777, 0o755);
       assert.is.not(statSync(join(dir, 'c')).ino, statSync(store.objectPath(put.digest)).ino);
+    }),
+  ),
+);
+
+test(
+  'an object this process just stored is restored without a second hash, unless it was touched',
+  withTimeout(() =>
+    withDir(async (dir) => {
+      const store = new LocalStore(join(dir, 'cache'));
+      const memo = await StatMemo.open(join(dir, 'state'));
+      writeFileSync(join(dir, 'out.bin'), 'fresh output');
+      const put = await store.putFile(join(dir, 'out.bin'), {move: true});
+      const r = await store.materialize({path: 'out.bin', kind: 'file', ...put}, join(dir, 'out.bin'), {memo});
+      assert.ok(r.ok);
+      assert.equal(memo.stats, {hits: 0, misses: 0}, 'no hashing, not even a memo lookup');
+      const obj = store.objectPath(put.digest);
+      chmodSync(obj, 0o644);
+      writeFileSync(obj, 'FRESH OUTPUT'); // same size
+      utimesSync(obj, new Date(2025, 0, 1), new Date(2025, 0, 1)); // a later write: another clock tick
+      assert.not.ok(await store.verifyObject(put.digest, memo));
+      assert.not.ok(existsSync(obj));
     }),
   ),
 );

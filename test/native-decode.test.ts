@@ -62,9 +62,9 @@ test('boxes exactly on the post-centre border are kept, just outside are dropped
   const task0 = {classes: 5, h, w, heatmap: hm, reg: zeros(2 * hw), height: zeros(hw), dim: zeros(3 * hw), rot: zeros(2 * hw), vel: zeros(2 * hw)};
   const task1 = {...task0, heatmap: new Float32Array(5 * hw).fill(-10)};
   const x1 = Math.fround(1 * 0.8), x3 = Math.fround(3 * 0.8);
-  const params = resolveParams('kitti', {pcMin: [0, 0], postCenterMin: [x1, x1, 0], postCenterMax: [x3, x3, 0]});
+  const params = resolveParams('kitti', {pcMin: [0, 0], postCenterMin: [x1, x1, 0], postCenterMax: [x3, x3, 0], preMax: 1000});
   assert.is(unpackBoxes(a.decode([task0, task1], params)).length, 2);
-  const tighter = resolveParams('kitti', {pcMin: [0, 0], postCenterMin: [x1, x1, 0], postCenterMax: [x3 - 1e-4, x3, 0]});
+  const tighter = resolveParams('kitti', {pcMin: [0, 0], postCenterMin: [x1, x1, 0], postCenterMax: [x3 - 1e-4, x3, 0], preMax: 1000});
   assert.is(unpackBoxes(a.decode([task0, task1], tighter)).length, 1);
 }));
 
@@ -79,7 +79,8 @@ test('rotated IoU of the reference agrees with known values', () => {
 
 test('decode rejects malformed arguments with a TypeError', withTimeout(async () => {
   const a = getAddon();
-  const params = resolveParams('v2x');
+  const params = resolveParams('v2x', {preMax: 1000});
+  assert.throws(() => a.decode([], resolveParams('v2x')), /preMax > 0/);
   assert.throws(() => a.decode([{classes: 5, h: 2, w: 2, heatmap: new Float32Array(3)} as never], params), /Float32Array|floats/);
   assert.throws(() => (a.decode as unknown as (x: unknown) => unknown)(42), /decode\(tasks/);
   assert.is(BOX_FIELDS, 11);

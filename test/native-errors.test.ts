@@ -3,7 +3,7 @@
  * crash: corrupt models, missing .bin, wrong input names and shapes, wrong output names.
  */
 import {spawnSync} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
@@ -26,7 +26,13 @@ function setup(): {addonDir: string; m: FixtureModels} {
   }
   return env;
 }
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'bevbuild-gate-err-'));
+const made: string[] = [];
+process.on('exit', () => made.forEach((d) => rmSync(d, {recursive: true, force: true})));
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'bevbuild-gate-err-'));
+  made.push(d);
+  return d;
+};
 
 function unified(over: Partial<ValidateArgs> = {}): ValidateArgs {
   const {addonDir, m} = setup();

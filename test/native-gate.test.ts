@@ -3,7 +3,7 @@
  * a fuser→head chain, through the TS API and the CLI.
  */
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
@@ -25,7 +25,13 @@ function setup(): {addonDir: string; m: FixtureModels} {
   }
   return env;
 }
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'bevbuild-gate-'));
+const made: string[] = [];
+process.on('exit', () => made.forEach((d) => rmSync(d, {recursive: true, force: true})));
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'bevbuild-gate-'));
+  made.push(d);
+  return d;
+};
 
 test('identical unified models pass on every frame', withTimeout(async () => {
   const {addonDir, m} = setup();
@@ -37,6 +43,7 @@ test('identical unified models pass on every frame', withTimeout(async () => {
   if (!res.ok) return;
   assert.ok(res.value.pass);
   assert.is(res.value.pipeline, 'unified');
+  assert.is(res.value.params.preMax, 1000, 'unified deploy pre_max');
   assert.is(res.value.frames.length, m.frameIds.length);
   assert.ok(res.value.totals.fp32Boxes > m.frameIds.length, 'frames should have boxes');
   for (const f of res.value.frames) {
@@ -63,6 +70,7 @@ test('fuser→head chain: identical passes, perturbed head fails on the marked f
   const base = {addonDir, fp32: [m.path('fuser.onnx'), m.path('head.onnx')], framesDir: m.frames, preset: 'v2x' as const, filterLabels: []};
   const good = await validateInt8({...base, int8: [m.path('fuser_int8.xml'), m.path('head_int8.xml')]});
   assert.ok(good.ok && good.value.pass && good.value.pipeline === 'split', good.ok ? '' : good.error.message);
+  if (good.ok) assert.is(good.value.params.preMax, 200, 'split deploy pre_max');
   const bad = await validateInt8({...base, int8: [m.path('fuser_int8.xml'), m.path('head_bad_int8.xml')]});
   assert.ok(bad.ok && !bad.value.pass);
   if (bad.ok) assert.equal(bad.value.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
@@ -92,6 +100,29 @@ test('CLI writes validation.json and report.html; exit 0 on pass, 1 naming the w
   assert.is(fail.status, 1);
   for (const id of m.marked) assert.match(String(fail.stderr), new RegExp(`${id}: FP32 \\d+ boxes, INT8 \\d+ boxes`));
   assert.ok(existsSync(join(badDir, 'report.html')));
+}));
+
+test('frames as float64 .npy v2 and a .npy constant give the same counts as the float32 dumps', withTimeout(async () => {
+  const {addonDir, m} = setup();
+  const d = tmp();
+  const script = [
+    'import numpy as np, sys, os',
+    'src, dst, idx = sys.argv[1:4]',
+    'ids = [l.strip() for l in open(os.path.join(src, "manifest.txt")) if l.strip()]',
+    'open(os.path.join(dst, "manifest.txt"), "w").write("\\n".join(ids))',
+    'for i in ids:',
+    '    a = np.load(os.path.join(src, i + "_feats.npy")).astype(np.float64)',
+    '    with open(os.path.join(dst, i + "_feats.npy"), "wb") as f: np.lib.format.write_array(f, a, version=(2, 0))',
+    'raw = np.fromfile(idx, np.uint32)',
+    'np.save(os.path.join(dst, "indices.npy"), raw[1:].astype(np.int64))',
+  ].join('\n');
+  const py = spawnSync(ensureVenv('demo/requirements-openvino.txt'), ['-c', script, m.frames, d, m.indices], {encoding: 'utf8'});
+  assert.is(py.status, 0, py.stderr);
+  const base = {addonDir, fp32: [m.path('unified_fp32.onnx')], int8: [m.path('unified_int8.xml')], preset: 'kitti' as const};
+  const a = await validateInt8({...base, framesDir: m.frames, consts: [{name: 'indices', path: m.indices}]});
+  const b = await validateInt8({...base, framesDir: d, consts: [{name: 'indices', path: join(d, 'indices.npy')}]});
+  assert.ok(a.ok && b.ok, !b.ok ? b.error.message : '');
+  if (a.ok && b.ok) assert.equal(b.value.frames.map((f) => f.fp32Count), a.value.frames.map((f) => f.fp32Count));
 }));
 
 test.run();

@@ -10,7 +10,7 @@
  * No `-t`: the wrapper rewrites `\r` progress bars on a TTY (§2.3).
  */
 import {userInfo} from 'node:os';
-import {z} from '../../src/index.ts';
+import {z, type RunContext} from '../../src/index.ts';
 import {TAO_IMAGE} from '../../schemas/tao/spec-builder.ts';
 
 /** Where things are inside the container (the specs refer to these). */
@@ -43,11 +43,17 @@ export interface DockerRunOpts {
   image: string;
   /** Host GPU ids from bevbuild's pool; empty only while computing keys (GPU ids are not keyed). */
   gpus: string[];
-  user: string | undefined;
-  cacheDir: string | undefined;
+  user?: string | undefined;
+  /** Absolute host path. */
+  cacheDir?: string | undefined;
   mounts: Mount[];
   /** The command run in the container, e.g. `['bevfusion', 'train', '-e', '/specs/train.yaml']`. */
   command: string[];
+}
+
+/** The options of a rule's params and run context (paths resolved against the workspace). */
+export function dockerOpts(p: {docker: string; image: string; user?: string | undefined; cacheDir?: string | undefined}, ctx: RunContext, mounts: Mount[], command: string[]): DockerRunOpts {
+  return {docker: p.docker, image: p.image, gpus: ctx.gpus, user: p.user, cacheDir: p.cacheDir === undefined ? undefined : ctx.in(p.cacheDir), mounts, command};
 }
 
 function hostUser(): string {
