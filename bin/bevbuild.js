@@ -3,7 +3,7 @@
 // esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
 // when any source file changes). Without a writable cache it falls back to tsx's loader.
 import {createHash} from 'node:crypto';
-import {mkdirSync, readdirSync, renameSync, statSync, writeFileSync, existsSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
@@ -31,15 +31,20 @@ async function loadMain() {
   const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
   const id = sourcesFingerprint();
   process.env.BEVBUILD_ENGINE_ID = id; // compiled configs are valid for this engine build only
-  const bundle = join(cacheDir, `cli-${id}.mjs`);
+  const bundle = join(cacheDir, `cli-${id}`, 'cli.mjs');
   if (!existsSync(bundle)) {
     try {
       const {build} = await import('esbuild');
       mkdirSync(cacheDir, {recursive: true});
+      const tmpOut = join(cacheDir, `tmp-${id}-${process.pid}`);
       const res = await build({
         entryPoints: [join(root, 'src', 'cli.ts')],
-        bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false,
-        packages: 'external', sourcemap: 'inline', logLevel: 'silent',
+        bundle: true, platform: 'node', format: 'esm', target: 'node20',
+        packages: 'external', sourcemap: 'linked', logLevel: 'silent',
+        // Commands load lazily (watch pulls in @parcel/watcher, audit a cold memo…): split them into
+        // chunks so a build compiles only what it runs.
+        splitting: true, outdir: tmpOut, write: true, entryNames: 'cli', chunkNames: 'chunk-[hash]',
+        outExtension: {'.js': '.mjs'},
         // Modules that locate files next to themselves must keep their real URL inside the bundle.
         plugins: [{name: 'keep-import-meta', setup(b) {
           b.onLoad({filter: /\.ts$/}, async (a) => {
@@ -49,15 +54,22 @@ async function loadMain() {
           });
         }}],
       });
-      writeFileSync(`${bundle}.${process.pid}.tmp`, res.outputFiles[0].text);
-      renameSync(`${bundle}.${process.pid}.tmp`, bundle);
+      void res;
+      try {
+        renameSync(tmpOut, dirname(bundle)); // atomic: a concurrent start sees all chunks or none
+      } catch {
+        rmSync(tmpOut, {recursive: true, force: true}); // another process finished first
+      }
+      // Bundles of older sources are dead weight (best effort: one may still be running).
+      for (const e of readdirSync(cacheDir)) {
+        if (e !== `cli-${id}` && !e.startsWith('tmp-')) rmSync(join(cacheDir, e), {recursive: true, force: true});
+      }
     } catch {
       const {register} = await import('tsx/esm/api');
       register();
       return (await import('../src/cli.ts')).main;
     }
   }
-  process.setSourceMapsEnabled(true);
   return (await import(pathToFileURL(bundle).href)).main;
 }
 

@@ -19,7 +19,10 @@ test('a tool that exits 0 without a declared output fails the node and records n
   const failed = r.events.find((e) => e['type'] === 'failed')!;
   assert.is(failed['id'], 'a');
   assert.is(failed['reason'], 'output-missing');
-  assert.equal(failed['details'], ['missing: out/b.txt']);
+  const details = failed['details'] as string[];
+  assert.is(details[0], 'missing: out/b.txt');
+  const kept = /partial outputs kept in (\S+)/.exec(details[1]!)![1]!;
+  assert.is(readFileSync(`${kept}/out/a.txt`, 'utf8'), 'partial\n', 'what the tool did write is kept for inspection');
   assert.ok(r.events.some((e) => e['type'] === 'skipped' && e['id'] === 'z'));
   assert.not.ok(rig.exists('out/a.txt'), 'nothing half-written lands in the workspace');
   assert.not.ok(existsSync(rig.path('.bevbuild/state/nodes.json')) && readFileSync(rig.path('.bevbuild/state/nodes.json'), 'utf8').includes('"a"'));

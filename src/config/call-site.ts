@@ -18,9 +18,24 @@ export interface CallSite {
  */
 const INTERNAL = /\/src\/config\/(?:call-site|define-rule|define-config)\.ts$/;
 
+/**
+ * A lazily resolved call site. Creating an Error records the raw frames cheaply; formatting them
+ * (and mapping through source maps) happens only when `.stack` is read — that is, only when a
+ * diagnostic is printed. A 1,000-artifact config would otherwise spend most of its load time here.
+ */
+export function lazyCallSite(): () => CallSite | undefined {
+  const trace = new Error();
+  let site: CallSite | undefined | null = null;
+  return () => (site === null ? (site = siteOf(trace)) : site);
+}
+
 /** The first stack frame outside bevbuild's own `src/` (rules/ count as user code: they declare things). */
 export function captureCallSite(): CallSite | undefined {
-  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  return siteOf(new Error());
+}
+
+function siteOf(trace: Error): CallSite | undefined {
+  const stack = trace.stack?.split('\n').slice(1) ?? [];
   for (const frame of stack) {
     const m = /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/.exec(frame.trim());
     if (!m) continue;

@@ -3,7 +3,7 @@
  * argument: validation happens in the analyzer so that every problem is reported at once.
  */
 import type {CallSite} from './call-site.ts';
-import {captureCallSite} from './call-site.ts';
+import {lazyCallSite} from './call-site.ts';
 import type {ArtifactDecl} from './define-rule.ts';
 
 export interface RemoteConfig {
@@ -32,5 +32,6 @@ export interface LoadedConfigSpec extends ConfigSpec {
 
 /** Declares a workspace. */
 export function defineConfig(spec: ConfigSpec): LoadedConfigSpec {
-  return {...spec, site: captureCallSite()};
+  const site = lazyCallSite();
+  return Object.defineProperty({...spec}, 'site', {get: site, enumerable: true}) as LoadedConfigSpec;
 }

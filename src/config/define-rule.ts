@@ -7,7 +7,7 @@
 import {z} from 'zod';
 import type {SlurmResources} from '../executors/job.ts';
 import type {Result} from '../result.ts';
-import {captureCallSite, type CallSite} from './call-site.ts';
+import {lazyCallSite, type CallSite} from './call-site.ts';
 
 /** An input: a workspace-relative (or absolute) file, directory or glob, or every output of an artifact. */
 export type InputRef = string | {artifact: string};
@@ -144,16 +144,21 @@ export interface RuleProblem {
 
 /** Defines a rule. Its spec is checked here; problems are reported (all at once) when the config is analysed. */
 export function defineRule<S extends z.ZodType>(spec: RuleSpec<S>): Rule<S> {
-  const site = captureCallSite();
+  const site = lazyCallSite();
   const checked = ruleSpecShape.safeParse(spec);
   const problems = checked.success ? [] : checked.error.issues.map((i) => ({path: i.path, message: i.message}));
-  const apply = (params: z.input<S>): ArtifactDecl => ({
-    kind: 'artifact',
-    rule: rule as unknown as Rule<z.ZodType>,
-    params,
-    site: captureCallSite(),
-  });
-  const rule = Object.assign(apply, {spec, site, problems});
+  const apply = (params: z.input<S>): ArtifactDecl => {
+    const site = lazyCallSite();
+    return {
+      kind: 'artifact',
+      rule: rule as unknown as Rule<z.ZodType>,
+      params,
+      get site() {
+        return site();
+      },
+    };
+  };
+  const rule = Object.defineProperty(Object.assign(apply, {spec, problems}), 'site', {get: site, enumerable: true}) as Rule<S>;
   return rule;
 }
 

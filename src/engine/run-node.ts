@@ -5,7 +5,7 @@
  * materialized in the workspace, and only then is the action recorded. A failure or Ctrl-C at any
  * point leaves no record, so the next build runs the node again.
  */
-import {existsSync, mkdirSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
@@ -47,7 +47,26 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const logFile = join(ctx.paths.logs, `${node.id.replaceAll('/', '__')}.${runId}.log`);
   mkdirSync(tmpDir, {recursive: true});
   mkdirSync(dirname(logFile), {recursive: true});
+  let result: Result<RunResult, Failure> | undefined;
   try {
+    result = await execute();
+    return result;
+  } finally {
+    // What a failed tool left in staging (partial outputs, a validation report) is kept for
+    // inspection beside the log; it is never recorded or materialized.
+    const keep = `${logFile.replace(/\.log$/, '')}.outputs`;
+    if (result && !result.ok && node.stage && existsSync(stageDir)) {
+      try {
+        renameSync(stageDir, keep);
+        result.error.details = [...(result.error.details ?? []), `partial outputs kept in ${keep}`];
+      } catch {
+        // best effort
+      }
+    }
+    rmSync(runDir, {recursive: true, force: true});
+  }
+
+  async function execute(): Promise<Result<RunResult, Failure>> {
     const outPath = (p: string) => (node.stage ? join(stageDir, p) : resolve(root, p));
     for (const o of node.outputs) {
       if (!node.stage) rmSync(resolve(root, o), {recursive: true, force: true}); // tools writing in place start clean
@@ -129,8 +148,6 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       meta: {argv: req.keyRecord.argv, ...(ran.value.externalId ? {externalId: ran.value.externalId} : {})},
     });
     return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs});
-  } finally {
-    rmSync(runDir, {recursive: true, force: true});
   }
 }
 

@@ -144,11 +144,11 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
   );
   const res = call('resources', spec.resources && (() => spec.resources!(p)), {});
   const executor = call('executor', spec.executor && (() => spec.executor!(p)), 'local' as const);
-  return {
+  const node: GraphNode = {
     id,
     rule: spec,
     params: p,
-    site: decl.site,
+    site: undefined,
     outputs,
     inputs,
     toolchain: call('toolchain', spec.toolchain && (() => spec.toolchain!(p)), undefined),
@@ -162,6 +162,9 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
     cache: spec.cache ?? true,
     stage: spec.stage ?? true,
   };
+  // Resolved only if a diagnostic needs it (see lazyCallSite).
+  Object.defineProperty(node, 'site', {get: () => decl.site, enumerable: true});
+  return node;
 }
 
 /** Workspace-relative posix path (absolute paths outside the workspace stay absolute). */
