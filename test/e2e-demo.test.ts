@@ -1,0 +1,82 @@
+/**
+ * Issue 3 acceptance, end to end on the real demo toolchain (pip installs the pinned envs): the
+ * embedded default builds its deploy directories from nothing; a second run executes nothing;
+ * deleting deploy/ restores it; config, script and pin edits re-run exactly what they affect.
+ */
+import {appendFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {join} from 'node:path';
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {makeDemoWorkspace} from './util/demo-workspace.ts';
+import {BEVBUILD} from './util/workspace-rig.ts';
+
+const test = suite('e2e-demo');
+const FRAMES = '24';
+
+function bevbuild(dir: string, args: string[]) {
+  const r = spawnSync(process.execPath, [BEVBUILD, ...args, '--json'], {cwd: dir, encoding: 'utf8', env: {...process.env, CI: '1', BEVBUILD_DEMO_FRAMES: FRAMES}, maxBuffer: 64 << 20});
+  const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {code: r.status, events, stderr: r.stderr, stdout: r.stdout};
+}
+const summary = (events: Record<string, unknown>[]) => events.findLast((e) => e['type'] === 'summary') as {executed: number; restored: number; fresh: number; failed: number};
+const stale = (events: Record<string, unknown>[]) => events.filter((e) => e['type'] === 'plan' && e['action'] !== 'fresh').map((e) => e['id'] as string).sort();
+
+test('the embedded default builds every Pipeline-B deploy directory and rebuilds exactly what edits affect', withTimeout(async () => {
+  const ws = makeDemoWorkspace();
+  try {
+    const first = bevbuild(ws.dir, ['deploy/*/second']);
+    const failed = first.events.filter((e) => e['type'] === 'failed');
+    assert.is(first.code, 0, `first build failed: ${JSON.stringify(failed, null, 1)}\n${first.stderr.slice(-3000)}`);
+    for (const f of ['bevfusion_unified_int8.xml', 'bevfusion_unified_int8.bin', 'bevfusion_unified_fp16.onnx']) {
+      assert.ok(existsSync(join(ws.dir, 'deploy/data/kitti/second', f)), `deploy/data/kitti/second/${f}`);
+      assert.ok(existsSync(join(ws.dir, 'deploy/data/v2xfusion/second', f)), `deploy/data/v2xfusion/second/${f}`);
+    }
+    const gate = JSON.parse(readFileSync(join(ws.dir, 'build/validation/kitti/second/validation.json'), 'utf8')) as {passed?: boolean; frames: {fp32Count: number; int8Count: number}[]};
+    assert.ok(gate.frames.length > 0 && gate.frames.every((f) => f.fp32Count === f.int8Count), 'INT8 counts equal FP32 on every frame');
+
+    const second = bevbuild(ws.dir, ['deploy/*/second']);
+    assert.is(summary(second.events).executed, 0, 'a second run executes nothing');
+
+    rmSync(join(ws.dir, 'deploy'), {recursive: true});
+    const restored = bevbuild(ws.dir, ['deploy/*/second']);
+    assert.is(summary(restored.events).executed, 0, 'deleting deploy/ restores it without running tools');
+    assert.is(summary(restored.events).restored, 2);
+    assert.ok(existsSync(join(ws.dir, 'deploy/data/kitti/second/bevfusion_unified_int8.xml')));
+
+    // A Kitti config edit: Kitti nodes from training onward, and no V2X node.
+    const kittiDefault = join(ws.dir, 'demo/training/configs/Kitti/default.yaml');
+    const original = readFileSync(kittiDefault, 'utf8');
+    appendFileSync(kittiDefault, '\n# edited by the e2e test\n');
+    let plan = bevbuild(ws.dir, ['deploy/*/second', '--dry-run']);
+    assert.equal(stale(plan.events), ['calib/kitti/second', 'deploy/kitti/second', 'geometry/kitti/second', 'int8/kitti/second', 'onnx/kitti/second', 'pseudo-gt/kitti/second', 'train/kitti/second', 'validate/kitti/second']);
+    const train = plan.events.find((e) => e['id'] === 'train/kitti/second')!;
+    assert.equal(train['reasons'], ['input-changed: demo/training/configs/Kitti/default.yaml']);
+    writeFileSync(kittiDefault, original);
+
+    // A quantize-script edit: quantization and what depends on it.
+    appendFileSync(join(ws.dir, 'demo/training/export/quantize_unified.py'), '\n# edited\n');
+    plan = bevbuild(ws.dir, ['deploy/*/second', '--dry-run']);
+    assert.equal(stale(plan.events), ['deploy/kitti/second', 'deploy/v2x/second', 'int8/kitti/second', 'int8/v2x/second', 'pseudo-gt/kitti/second', 'pseudo-gt/v2x/second', 'validate/kitti/second', 'validate/v2x/second']);
+    const rebuilt = bevbuild(ws.dir, ['deploy/kitti/second']);
+    assert.is(rebuilt.code, 0);
+    const ran = rebuilt.events.filter((e) => e['type'] === 'done' && e['status'] === 'executed').map((e) => e['id'] as string);
+    assert.ok(ran.includes('int8/kitti/second') && ran.includes('pseudo-gt/kitti/second'), ran.join(', '));
+    // Identical INT8 IR bytes stop the cascade there (early cutoff); otherwise the gate and deploy follow.
+    assert.ok(ran.every((id) => ['pseudo-gt/kitti/second', 'int8/kitti/second', 'validate/kitti/second', 'deploy/kitti/second'].includes(id)), ran.join(', '));
+
+    // An NNCF pin bump: the openvino env and everything quantized with it; never training.
+    const req = join(ws.dir, 'demo/requirements-openvino.txt');
+    writeFileSync(req, readFileSync(req, 'utf8').replace(/^nncf==.*$/m, 'nncf==3.3.0'));
+    plan = bevbuild(ws.dir, ['deploy/kitti/second', '--dry-run']);
+    const s = stale(plan.events);
+    assert.ok(s.includes('env/openvino') && s.includes('int8/kitti/second') && s.includes('pseudo-gt/kitti/second') && s.includes('native/addon'), s.join(', '));
+    assert.not.ok(s.some((id) => id.startsWith('train/') || id.startsWith('data/') || id.startsWith('onnx/') || id === 'env/bev'), s.join(', '));
+    assert.equal(plan.events.find((e) => e['id'] === 'int8/kitti/second')!['reasons'], ['env-changed: env/openvino']);
+  } finally {
+    ws.dispose();
+  }
+}, 1_500_000));
+
+test.run();
