@@ -23,6 +23,10 @@ import {precomputeGeometry} from './rules/intel/precompute-geometry.ts';
 import {exportUnifiedOnnx} from './rules/intel/export-unified-onnx.ts';
 import {dumpVoxels} from './rules/intel/dump-voxels.ts';
 import {quantizeUnified, quantizeUnifiedPseudoGt} from './rules/intel/quantize-unified.ts';
+import {ppExportAll} from './rules/intel/pointpillars/export-all.ts';
+import {ppExportLidarFixedV} from './rules/intel/pointpillars/export-lidar.ts';
+import {ppQuantizeAll} from './rules/intel/pointpillars/quantize-all.ts';
+import {dumpHeadInputs} from './rules/demo/dump-head-inputs.ts';
 import {nativeAddon, validateInt8} from './rules/native-gate.ts';
 import {publish} from './rules/publish.ts';
 
@@ -77,6 +81,29 @@ function pipelineB(ds: Ds): [string, ArtifactDecl][] {
   ];
 }
 
+function pipelineA(ds: Ds): [string, ArtifactDecl][] {
+  const d = DATASETS[ds];
+  const config = `configs/${d.cfg}/det/centerhead/lssfpn/camera+pointpillar/resnet34/default.yaml`;
+  const ckpt = `${T}/work_dirs/${d.cfg}/pp/epoch_3.pth`;
+  const onnxDir = `${T}/export/onnx_pp_${ds}`;
+  const int8Dir = `${T}/export/int8_pp_${ds}`;
+  const frames = `${T}/export/head_inputs_${ds}`;
+  const gate = `build/validation/${ds}/pointpillars`;
+  const files: Record<string, string> = {};
+  for (const f of ['camera.backbone.onnx', 'fuser.onnx', 'head.onnx', 'lidar_pfe_v7000.onnx']) files[f] = `${onnxDir}/${f}`;
+  for (const s of ['camera', 'lidar_pfe', 'fuser', 'head']) for (const x of ['xml', 'bin']) files[`quantized_${s}.${x}`] = `${int8Dir}/quantized_${s}.${x}`;
+  const m = {config, checkpoint: ckpt, data: [d.root]};
+  return [
+    [`train/${ds}/pointpillars`, train({...bev, config, runDir: `${T}/work_dirs/${d.cfg}/pp`, epochs: 3, data: [d.root]})],
+    [`onnx/${ds}/pointpillars`, ppExportAll({...bev, ...m, outDir: onnxDir})],
+    [`onnx/${ds}/pointpillars-pfe-v7000`, ppExportLidarFixedV({...bev, ...m, output: `${onnxDir}/lidar_pfe_v7000.onnx`})],
+    [`int8/${ds}/pointpillars`, ppQuantizeAll({...ov, ...m, onnxDir, outDir: int8Dir, numSamples: VAL})],
+    [`frames/${ds}/pointpillars`, dumpHeadInputs({...bev, ...m, outDir: frames, numFrames: VAL})],
+    [`validate/${ds}/pointpillars`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [`${onnxDir}/fuser.onnx`, `${onnxDir}/head.onnx`], int8: [`${int8Dir}/quantized_fuser.xml`, `${int8Dir}/quantized_head.xml`], framesDir: frames, preset: d.preset, filterLabels: [], outDir: gate})],
+    [`deploy/${ds}/pointpillars`, publish({outDir: `deploy/data/${d.deploy}/pointpillars`, gates: [`${gate}/validation.json`], files})],
+  ];
+}
+
 export default defineConfig({
   artifacts: [
     ['env/bev', pythonVenv({name: 'bev', requirements: 'demo/requirements-bev.txt'})],
@@ -86,5 +113,7 @@ export default defineConfig({
     ...dataset('v2x'),
     ...pipelineB('kitti'),
     ...pipelineB('v2x'),
+    ...pipelineA('kitti'),
+    ...pipelineA('v2x'),
   ],
 });
