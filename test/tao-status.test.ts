@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
-import type {CheckContext, Result, Rule} from '../src/index.ts';
+import {defineRule, z as zod, type CheckContext, type Result, type Rule} from '../src/index.ts';
 import type {z} from 'zod';
 import {taoEvaluate} from '../rules/tao/evaluate.ts';
 import {parseStatusLines} from '../rules/tao/status.ts';
@@ -142,6 +142,13 @@ test('parseStatusLines: skips torn lines and earlier runs by byte offset', () =>
   const firstRun = text.split('\n').slice(0, 3).join('\n').length + 1;
   const second = parseStatusLines(text, firstRun);
   assert.equal(second.map((l) => l.status), ['STARTED', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING']);
+});
+
+test("engine extension: exitCode 'check' without a check function is a rule problem; the TAO rules declare it", () => {
+  const r = defineRule({name: 'test/no-check', version: 1, params: zod.object({}), outputs: () => ['x'], argv: () => ['true'], exitCode: 'check'});
+  assert.equal(r.problems, [{path: ['check'], message: "exitCode: 'check' needs a check function: it decides success"}]);
+  assert.is(taoTrain.spec.exitCode, 'check');
+  assert.is(taoEvaluate.spec.exitCode, 'check');
 });
 
 test.run();

@@ -37,6 +37,10 @@ struct Stage {
   ModelInfo info;
   ov::CompiledModel compiled;
   ov::InferRequest request;
+  // The inputs' names as the exporter wrote them (the Parameters' friendly names, in compiled-input
+  // order). Not get_any_name(): after compilation a port may carry extra tensor names (e.g. of a
+  // folded Convert, "cam/BevPoolV2/idx64_out"), and get_any_name() returns the smallest of them.
+  std::vector<std::string> input_names;
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -98,7 +102,11 @@ std::vector<Stage> load_chain(ov::Core& core, const std::vector<std::string>& pa
                                                "': " + e.what() + "\nAvailable devices: " +
                                                join(core.get_available_devices()));
     }
+    for (const auto& param : model->get_parameters()) s.input_names.push_back(param->get_friendly_name());
+    if (s.input_names.size() != s.compiled.inputs().size())
+      throw GateError("OV_COMPILE_FAILED", "internal: compiled inputs of " + path + " do not match the model's parameters");
     s.info = {path, ports(s.compiled.inputs()), ports(s.compiled.outputs())};
+    for (size_t i = 0; i < s.info.inputs.size(); ++i) s.info.inputs[i].name = s.input_names[i];
     chain.push_back(std::move(s));
   }
   return chain;
@@ -136,7 +144,7 @@ TensorMap run_chain(std::vector<Stage>& chain, const std::map<std::string, HostA
   for (auto& st : chain) {
     const auto inputs = st.compiled.inputs();
     for (size_t i = 0; i < inputs.size(); ++i) {
-      const std::string name = inputs[i].get_any_name();
+      const std::string& name = st.input_names[i];
       auto prev = produced.find(name);
       if (prev != produced.end()) {
         st.request.set_input_tensor(i, prev->second);
@@ -239,8 +247,7 @@ GateResult run_gate(const GateSpec& spec) {
   for (auto* chain : {&fp32, &int8}) {
     std::set<std::string> produced;
     for (const auto& st : *chain) {
-      for (const auto& in : st.compiled.inputs()) {
-        const std::string n = in.get_any_name();
+      for (const auto& n : st.input_names) {
         if (!consts.count(n) && !produced.count(n)) frame_inputs.emplace(n, st.info.path);
       }
       for (const auto& o : st.compiled.outputs())

@@ -4,6 +4,8 @@
  * from the status lines, the wrapper's `Execution status:` line, a crash signal in the log and the
  * action's expected artifacts, per the algorithm of §3.5.
  */
+import {constants} from 'node:os';
+
 export type StatusKind = 'SUCCESS' | 'FAILURE' | 'STARTED' | 'RUNNING' | 'SKIPPED';
 
 /** One JSON line of status.json (extra keys such as `mode`, `epoch`, `AP11` vary by action). */
@@ -59,13 +61,21 @@ export interface VerdictInput {
 const isSuccessLine = (l: StatusLine) => l.status === 'SUCCESS' || (l.status === 'RUNNING' && /finished successfully\.?$/.test(l.message ?? ''));
 const CONFIG_ERROR = /ConfigKeyError|ConfigTypeError|ValidationError|MissingMandatoryValue|ConfigAttributeError|Key '[^']+' not in '\w+'/;
 
+/** The signal that killed a torchrun child: `Signal 11 (SIGSEGV) received…`, else `exitcode : -11`. */
+export function crashSignal(log: string): string | undefined {
+  const named = /Signal \d+ \((SIG\w+)\)/.exec(log)?.[1];
+  if (named) return named;
+  const n = /exitcode\s*:\s*-(\d+)/.exec(log)?.[1];
+  if (n === undefined) return undefined;
+  return Object.entries(constants.signals).find(([, num]) => num === Number(n))?.[0] ?? `signal ${n}`;
+}
+
 /** §3.5, in order. Success needs a success line not followed by a FAILURE, and sound artifacts. */
 export function decideVerdict(v: VerdictInput): Verdict {
   const successAt = v.lines.findLastIndex(isSuccessLine);
   const failureAt = v.lines.findLastIndex((l) => l.status === 'FAILURE');
   const wrapper = /Execution status: (PASS|FAIL)/.exec([...v.log.matchAll(/Execution status: (?:PASS|FAIL)/g)].at(-1)?.[0] ?? '')?.[1] as Verdict['wrapper'];
-  const sig = /Signal (\d+) \((SIG\w+)\)|exitcode\s*:\s*-(\d+)/.exec(v.log);
-  const signal = sig ? (sig[2] ?? `signal ${sig[3]}`) : undefined;
+  const signal = crashSignal(v.log);
   const failure = failureAt >= 0 ? v.lines[failureAt]!.message : undefined;
   const base = {wrapper, signal, failure};
   const artifactsOk = v.artifactProblems.length === 0;

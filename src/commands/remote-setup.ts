@@ -11,7 +11,7 @@ export async function makeRemote(opts: Options, ws: OpenWorkspace): Promise<Remo
     url,
     upload: opts.remoteUpload || (ws.config.remote?.upload ?? false),
     download: opts.remoteDownload ?? ws.config.remote?.download ?? 'minimal',
-    timeoutMs: ws.config.remote?.timeoutMs ?? 30_000,
+    timeoutMs: Number(process.env['BEVBUILD_REMOTE_TIMEOUT_MS'] ?? '') || ws.config.remote?.timeoutMs || 30_000,
     store: ws.store,
     warn: (message) => ws.reporter.log({type: 'warning', message}),
   });

@@ -70,6 +70,21 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     if (o.status !== 'planned' && o.status !== 'deferred') counts[o.status]++;
     return o;
   };
+  /** Remote-restored intermediates not yet on disk (`--remote-download minimal`), fetched on demand, once. */
+  const pendingFetch = new Map<string, () => Promise<boolean>>();
+  const fetches = new Map<string, Promise<boolean>>();
+  const materializeInputs = async (node: GraphNode): Promise<boolean> => {
+    const results = await Promise.all(
+      node.deps.map((id) => {
+        const f = pendingFetch.get(id);
+        if (!f) return true;
+        let p = fetches.get(id);
+        if (!p) fetches.set(id, (p = f()));
+        return p;
+      }),
+    );
+    return results.every(Boolean);
+  };
   /** Builds a deferred toolchain (once) because a dependent is about to run. */
   const toolchainRuns = new Map<string, Promise<Outcome>>();
   const needToolchain = async (id: string | undefined): Promise<Outcome | undefined> => {
@@ -155,6 +170,20 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       return finish(node.id, {status: 'fresh', outputs: decision.outputs});
     }
 
+    if (decision.action === 'restore' && decision.from === 'remote' && ctx.remote?.download === 'minimal' && !targetSet.has(node.id)) {
+      // Build without the bytes: an intermediate the remote has is only fetched if a node that
+      // must run needs it on disk (see `materializeInputs`). Its outputs' digests are known from
+      // the record, which is all dependents' keys need.
+      const d = decision;
+      pendingFetch.set(node.id, async () => {
+        const ok = await restore(ctx, d);
+        if (ok) ctx.state.set(node.id, {key, keyRecord, outputs: d.record.outputs, builtAt: new Date().toISOString()});
+        return ok;
+      });
+      reporter.log({type: 'done', id: node.id, status: 'restored', durationMs: 0});
+      return finish(node.id, {status: 'restored', outputs: d.record.outputs});
+    }
+
     if (decision.action === 'restore') {
       const t0 = Date.now();
       reporter.log({type: 'start', id: node.id, action: 'restore', reasons: [...decision.reasons, `from ${decision.from} cache`]});
@@ -168,6 +197,9 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     }
 
     const reasons = decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable'];
+    if (!(await materializeInputs(node))) {
+      return failNode(node.id, {reason: 'input-unavailable', nodeId: node.id, message: 'an input restored from the remote cache could not be downloaded; re-run, or build with --remote-download all'});
+    }
     const tc = await needToolchain(node.toolchain);
     if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return skip(node.id, `toolchain ${node.toolchain} did not build`);
     if (!pools.satisfiable(node.resources.gpu)) {

@@ -21,13 +21,15 @@ export interface HttpRemoteBridgeOptions {
 }
 
 export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
+  // One warning per build, whoever notices first (this bridge or the client's circuit breaker).
   let warned = false;
-  const warnOnce = (what: string, message: string) => {
+  const warn = (message: string) => {
     if (warned) return;
     warned = true;
-    o.warn(`remote cache ${client.displayUrl}: ${what} failed (${message}); building locally`);
+    o.warn(message);
   };
-  const client = new HttpRemoteCache({url: o.url, upload: o.upload, timeoutMs: o.timeoutMs, retries: 2, log: (w) => o.warn(w), auth: remoteAuthFromEnv()});
+  const warnOnce = (what: string, message: string) => warn(`remote cache ${client.displayUrl}: ${what} failed (${message}); building locally`);
+  const client = new HttpRemoteCache({url: o.url, upload: o.upload, timeoutMs: o.timeoutMs, retries: 2, log: warn, auth: remoteAuthFromEnv()});
   process.once('exit', () => client.close());
 
   const ensure = async (digest: string, size?: number): Promise<boolean> => {
