@@ -11,6 +11,7 @@ import {placeholderContext} from '../src/engine/action-key.ts';
 import {analyze} from '../src/graph/analyze.ts';
 import type {GraphNode} from '../src/graph/graph.ts';
 import {containerImage} from '../rules/env/container-image.ts';
+import {checkNoMissingKeys} from '../rules/intel/common.ts';
 import {exportUnifiedOnnx} from '../rules/intel/export-unified-onnx.ts';
 import {ppQuantizeStage} from '../rules/intel/pointpillars/quantize-stage.ts';
 import {publishIntel} from '../rules/intel/publish.ts';
@@ -91,6 +92,9 @@ test('params guards refuse silent traps', () => {
   assert.match(issues(bevfusionUnifiedRun, {binary: 'b', dataset: 'd', preset: 'kitti', precision: 'fp16', model: 'm.xml', outDir: 'o'}), /fp16 runs the ONNX/);
   // a container image must be pinned by digest
   assert.match(issues(containerImage, {name: 'tao', image: 'nvcr.io/nvidia/tao/tao-toolkit:5.5.0-pyt'}), /pin the image by digest/);
+  // pitfall 2: a strict=False load that reports missing keys fails the node; vtransform.cx is expected
+  assert.not.ok(checkNoMissingKeys('load checkpoint\nmissing keys in source state_dict: encoders.lidar.backbone.conv0.weight\n').ok);
+  assert.ok(checkNoMissingKeys('missing keys in source state_dict: encoders.camera.vtransform.cx\n').ok);
 });
 
 test.run();

@@ -5,7 +5,7 @@
  * nodes stale, and replacing a library of the fake OpenVINO build (or a distribution of a venv)
  * marks exactly the nodes using it stale.
  */
-import {appendFileSync, mkdirSync, writeFileSync} from 'node:fs';
+import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,7 +45,7 @@ async function commands(fx: IntelFixture): Promise<Map<string, {argv: string; de
 const KITTI_SECOND_PLAN = [
   'candidate/kitti/second', 'calib/kitti', 'config/kitti/second', 'data/kitti-v2x', 'deploy/kitti/second', 'env/bev', 'env/openvino', 'env/spconv', 'geometry/kitti',
   'int8/kitti/second', 'onnx/kitti/second', 'pseudo-gt/kitti', 'run/kitti/second/fp16', 'run/kitti/second/int8', 'train/kitti/second', 'validate/kitti/second',
-];
+].sort();
 
 test('dry run of deploy/kitti/second: the full ordered plan, exact commands, nothing real needed', withTimeout(async () => {
   await using fx = prepareIntelFixture('example');
@@ -79,6 +79,11 @@ test('a Kitti chain edit marks only Kitti nodes stale; OpenVINO and venv changes
   const built = bevbuild(fx, TARGETS);
   assert.is(built.code, 0, JSON.stringify(built.events.filter((e) => e['type'] === 'failed')));
   assert.equal(stale(bevbuild(fx, ['--dry-run', ...TARGETS]).events), []);
+  // The generated override sits next to its leaf (so torchpack inherits the leaf dir's chain) and
+  // holds the leaf's own values plus the overrides.
+  const override = readFileSync(join(fx.repo, 'training/configs/Kitti/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.bevbuild.yaml'), 'utf8');
+  assert.match(override, /use_bevpool: bevpoolv2/);
+  assert.match(override, new RegExp(`dataset_root: ${fx.ws}/data/kitti-v2x`));
   const all = [...(await commands(fx)).keys()];
 
   appendFileSync(join(fx.repo, 'training/configs/Kitti/default.yaml'), 'voxel_size: [0.1, 0.1, 0.2]\n');
@@ -93,7 +98,7 @@ test('a Kitti chain edit marks only Kitti nodes stale; OpenVINO and venv changes
   const ovStale = stale(afterOv);
   for (const id of ['pseudo-gt/kitti', 'pseudo-gt/v2x', 'run/kitti/second/int8', 'run/v2x/pointpillars/fp16', 'deploy/kitti/pointpillars']) assert.ok(ovStale.includes(id), `${id} uses the OpenVINO build`);
   assert.ok(!ovStale.some((id) => /^(train|onnx|calib|geometry|config|data)\//.test(id)), `bevEnv nodes are untouched: ${ovStale}`);
-  const envPlans = plan(afterOv).filter((e) => e.id.startsWith('env/'));
+  const envPlans = plan(afterOv).filter((e) => e.id.startsWith('env/') && e.action !== 'fresh');
   assert.equal(envPlans.map((e) => e.id).sort(), ['env/openvino', 'env/spconv']);
   assert.match(envPlans[0]!.reasons.join(), /input-changed: .*libopenvino_intel_gpu_plugin\.so/);
 

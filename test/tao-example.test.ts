@@ -33,7 +33,8 @@ test('dry run of the example: the full chain in order, with reasons', withTimeou
   try {
     const r = bevbuild(['--dry-run', '--json', 'tao/kitti/inference', 'tao/kitti/evaluate', '-C', example], {...env, BEVBUILD_DIR: state});
     assert.is(r.status, 0, r.stderr);
-    assert.equal(plan(r.stdout), [
+    const events = plan(r.stdout);
+    assert.equal(events.map(({type, id, action, reasons}) => ({type, id, action, reasons})), [
       {type: 'plan', id: 'tao/kitti/spec/convert', action: 'run', reasons: ['no-record']},
       {type: 'plan', id: 'tao/kitti/convert', action: 'run', reasons: ['dependency-will-run: tao/kitti/spec/convert']},
       {type: 'plan', id: 'tao/kitti/spec/evaluate', action: 'run', reasons: ['no-record']},
@@ -43,6 +44,10 @@ test('dry run of the example: the full chain in order, with reasons', withTimeou
       {type: 'plan', id: 'tao/kitti/spec/inference', action: 'run', reasons: ['no-record']},
       {type: 'plan', id: 'tao/kitti/inference', action: 'run', reasons: ['dependency-will-run: tao/kitti/convert']},
     ]);
+    // …and the exact command each node would run.
+    const train = events.find((e) => e['id'] === 'tao/kitti/train')!['argv'] as string[];
+    assert.is(train[0], 'docker');
+    assert.ok(train.includes('--ipc=host') && train.includes('train'), train.join(' '));
   } finally {
     rmSync(state, {recursive: true, force: true});
   }

@@ -36,9 +36,12 @@ export function configChain(repo: string, leaf: string, workspaceRoot: string): 
   const out = [inRepo(repo, leaf)];
   const repoAbs = resolve(workspaceRoot, repo);
   let dir = dirname(resolve(repoAbs, leaf));
-  while (dir.startsWith(repoAbs) && dir !== repoAbs) {
+  // Up to and including the repo itself: torchpack also reads `./default.yaml` of the cwd (= the
+  // repo), so a stray one there is inherited by every config (pitfall 6) and must key them.
+  while (dir.startsWith(repoAbs)) {
     const d = join(dir, 'default.yaml');
     if (existsSync(d) && d !== resolve(repoAbs, leaf)) out.push(relativeOrAbs(workspaceRoot, d));
+    if (dir === repoAbs) break;
     dir = dirname(dir);
   }
   return out;

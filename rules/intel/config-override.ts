@@ -39,5 +39,9 @@ export const configOverride = defineRule({
     .strict(),
   inputs: (p, ctx) => [...configChain(p.repo, p.leaf, ctx.root), WRITER],
   outputs: (p) => [inRepo(p.repo, overrideConfig(p.leaf, p.name))],
+  // The file lives in the repo's configs tree, outside the workspace; the content store records only
+  // workspace paths, so it is written in place and not cached (it is tiny and cheap to regenerate).
+  cache: false,
+  stage: false,
   argv: (p, ctx) => [...nodeTool(WRITER), '--leaf', ctx.in(inRepo(p.repo, p.leaf)), '--values', JSON.stringify(p.values), '--out', ctx.out(inRepo(p.repo, overrideConfig(p.leaf, p.name)))],
 });

@@ -43,7 +43,7 @@ export async function loadConfig(
         {
           code: 'config-load-error',
           message: `${CONFIG_FILE} failed to load: ${err.message}`,
-          notes: (err.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()),
+          notes: (err.stack ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ')).slice(0, 3),
         },
       ],
     };

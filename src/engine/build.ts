@@ -122,7 +122,8 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     const pending = node.deps.find((_, i) => deps[i]!.status === 'planned' && !(deps[i] as {outputs?: unknown}).outputs);
     if (pending) {
       if (plannedToolchain) (deps[node.deps.indexOf(node.toolchain!)] as {plan: () => void}).plan();
-      reporter.log({type: 'plan', id: node.id, action: 'run', reasons: [`dependency-will-run: ${pending}`]});
+      const {argv, cwd} = buildKeyRecord(node, {}); // the command does not depend on input digests
+      reporter.log({type: 'plan', id: node.id, action: 'run', reasons: [`dependency-will-run: ${pending}`], argv, cwd: cwd || '.'});
       return finish(node.id, {status: 'planned', outputs: undefined});
     }
     if (stopping || opts.signal.aborted) return skip(node.id, opts.signal.aborted ? 'cancelled' : 'build stopped after a failure (use --keep-going to continue)');
@@ -147,7 +148,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
         plan: () => {
           if (planned) return;
           planned = true;
-          reporter.log({type: 'plan', id: node.id, action: d.action, reasons: d.reasons});
+          reporter.log({type: 'plan', id: node.id, action: d.action, reasons: d.reasons, argv: keyRecord.argv, cwd: keyRecord.cwd || '.'});
         },
         run: () => act(node, key, keyRecord, d),
       });
@@ -156,7 +157,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     if (opts.dryRun) {
       if (plannedToolchain && decision.action === 'run') (deps[node.deps.indexOf(node.toolchain!)] as {plan: () => void}).plan();
       const action = decision.action;
-      reporter.log({type: 'plan', id: node.id, action, reasons: action === 'fresh' ? [] : decision.reasons});
+      reporter.log({type: 'plan', id: node.id, action, reasons: action === 'fresh' ? [] : decision.reasons, argv: keyRecord.argv, cwd: keyRecord.cwd || '.'});
       if (decision.action === 'fresh') return finish(node.id, {status: 'fresh', outputs: decision.outputs});
       return finish(node.id, {status: 'planned', outputs: decision.action === 'restore' ? decision.record.outputs : undefined});
     }

@@ -144,7 +144,8 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       durationMs: ran.value.durationMs,
       host: hostname(),
       runId,
-      inputs: req.keyRecord.inputs as Record<string, string>,
+      // What went into the key, for `why` and audits; inputs that were absent are not digests.
+      inputs: Object.fromEntries(Object.entries(req.keyRecord.inputs).filter(([, d]) => d !== 'missing')),
       meta: {argv: req.keyRecord.argv, ...(ran.value.externalId ? {externalId: ran.value.externalId} : {})},
     });
     return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs});

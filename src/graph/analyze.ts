@@ -135,6 +135,13 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
     }
   };
   const outputs = call('outputs', () => spec.outputs(p), [] as string[]).map((o) => normPath(root, o));
+  for (const o of outputs) {
+    // Outside the workspace only for in-place, uncached outputs (e.g. an override config that must
+    // sit next to its leaf inside an external repo's config tree).
+    if (o === '' || (o.startsWith('/') && (spec.cache !== false || spec.stage !== false))) {
+      diags.push({code: 'invalid-rule', nodeId: id, site: decl.site, path: ['outputs'], message: `output "${o || '.'}" is not inside the workspace: outputs are workspace paths (symlink big storage into the workspace if needed)`});
+    }
+  }
   const inputs: ResolvedInput[] = call('inputs', spec.inputs && (() => spec.inputs!(p, {root})), []).map((i) =>
     typeof i === 'string'
       ? isGlob(i)

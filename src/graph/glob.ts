@@ -54,8 +54,12 @@ export function globBase(glob: string): string {
   return segs.slice(0, i < 0 ? segs.length : i).join('/');
 }
 
-/** Workspace-relative files matching `glob` under `root` (sorted). Dot-directories are skipped. */
+/**
+ * Files matching `glob` (sorted): workspace-relative for a relative glob, absolute for an absolute
+ * one (e.g. a repo outside the workspace). Dot-directories are skipped.
+ */
 export function expandGlob(root: string, glob: string): string[] {
+  if (glob.startsWith('/')) return expandGlob('/', glob.slice(1)).map((p) => `/${p}`);
   const re = globToRegExp(glob);
   const base = globBase(glob);
   const out: string[] = [];

@@ -7,7 +7,8 @@
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
 export type BuildEvent =
-  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]}
+  /** `argv`/`cwd`: the command that would run, with placeholders ($WS workspace, $OUT staging, $BEVBUILD checkout). */
+  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]; argv?: string[]; cwd?: string}
   | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: string[]; logFile?: string}
   | {type: 'done'; id: string; status: 'executed' | 'restored' | 'fresh'; durationMs: number}
   | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string}

@@ -9,13 +9,16 @@ import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts'
 
 export const PP_EXPORTS = ['camera.backbone.onnx', 'lidar_pfe.onnx', 'fuser.onnx', 'head.onnx'] as const;
 
+/** The scripts export_all.py runs (listed, not globbed: input globs are workspace-relative and the repo usually is not). */
+const SCRIPTS = ['export_all.py', 'export-camera.py', 'export-lidar.py', 'export-fuser.py', 'export-head.py'].map((f) => `export/pointpillars/${f}`);
+
 export const ppExportAll = defineRule({
   name: 'intel/pp-export-all',
   version: 1,
   description: 'export_all.py → the 4 Pipeline-A ONNX files',
   params: z.object({...repoParams, config: z.string(), checkpoint: z.string(), outDir: z.string(), data: z.array(z.string()).default([])}).strict(),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/pointpillars/*.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => [...p.code, ...SCRIPTS.map((f) => inRepo(p.repo, f)), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
   outputs: (p) => PP_EXPORTS.map((f) => `${p.outDir}/${f}`),
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.out(`${p.outDir}/head.onnx`).replace(/\/head\.onnx$/, ''), '--python', ctx.python()],

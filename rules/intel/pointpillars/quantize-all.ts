@@ -8,6 +8,9 @@ import {defineRule, z} from '../../../src/index.ts';
 import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
 import {PP_EXPORTS} from './export-all.ts';
 
+/** The scripts quantize_all.py runs (listed, not globbed: input globs are workspace-relative). */
+const SCRIPTS = ['quantize_all.py', '_calib_data.py', ...['camera_backbone', 'lidar_pfe', 'fuser', 'head'].map((s) => `quantize_${s}.py`)].map((f) => `export/pointpillars/${f}`);
+
 export const PP_QUANTIZED = ['camera', 'lidar_pfe', 'fuser', 'head'].flatMap((s) => [`quantized_${s}.xml`, `quantized_${s}.bin`]);
 
 export const ppQuantizeAll = defineRule({
@@ -28,7 +31,7 @@ export const ppQuantizeAll = defineRule({
     .strict(),
   toolchain: (p) => p.env,
   inputs: (p, ctx) => [...p.code, 
-    inRepo(p.repo, 'export/pointpillars/*.py'),
+    ...SCRIPTS.map((f) => inRepo(p.repo, f)),
     ...configChain(p.repo, p.config, ctx.root),
     p.checkpoint,
     ...PP_EXPORTS.map((f) => `${p.onnxDir}/${f}`),

@@ -1,0 +1,56 @@
+/**
+ * Dataset preparation and the per-dataset facts the pipelines share (reference §9.0, §2.5):
+ * KITTI → `data/kitti-v2x` (convert_kitti_to_v2x_format.py), DAIR-V2X-I → `data/dair-v2x-i-kitti`
+ * (dair2kitti). Both live in the workspace; the configs reach them through a generated override
+ * (`dataset_root`, `dataset_kitti_root`), because only train.py accepts `--key value` overrides
+ * (pitfall 6) and every tool must read the same data.
+ */
+import {join} from 'node:path';
+import type {ArtifactDecl} from '../../src/index.ts';
+import {convertKittiToV2x} from '../../rules/intel/convert-kitti-to-v2x.ts';
+import {dair2kitti} from '../../rules/intel/dair2kitti.ts';
+import type {IntelSettings} from './settings.ts';
+
+export type DatasetKey = 'kitti' | 'v2x';
+
+/** What a pipeline needs to know about its dataset. */
+export interface Dataset {
+  key: DatasetKey;
+  /** Dataset dir under `configs/` (`Kitti`, `V2X-I`). */
+  configDir: string;
+  /** Deploy preset and deploy data dir name. */
+  preset: 'kitti' | 'v2x';
+  /** Files/dirs the dataset-building tools read (keyed inputs of train/export/dump nodes). */
+  data: string[];
+  /** Values written into every config override of this dataset. */
+  configValues: Record<string, string>;
+  /** KITTI-style split root the deploy binaries read. */
+  deploySplit: string;
+}
+
+/** The two datasets of the Intel repo and the artifacts that prepare them. */
+export function datasets(s: IntelSettings, env: string): {artifacts: Record<string, ArtifactDecl>; kitti: Dataset; v2x: Dataset} {
+  const kittiRoot = 'data/kitti-v2x';
+  const dairKitti = 'data/dair-v2x-i-kitti';
+  const artifacts: Record<string, ArtifactDecl> = {
+    [kittiRoot]: convertKittiToV2x({repo: s.training, env, srcRoot: s.kittiRaw, dstRoot: kittiRoot, infos: ['train', 'val'].map((x) => join(s.kittiRaw, `kitti_infos_${x}.pkl`))}),
+    [dairKitti]: dair2kitti({repo: s.training, env, sourceRoot: s.dairRoot, targetRoot: dairKitti, splitPath: s.dairSplit}),
+  };
+  const kitti: Dataset = {
+    key: 'kitti',
+    configDir: 'Kitti',
+    preset: 'kitti',
+    data: [kittiRoot],
+    configValues: {dataset_root: join(s.ws, kittiRoot), dataset_kitti_root: join(s.ws, kittiRoot, 'training/label_2')},
+    deploySplit: `${kittiRoot}/training`,
+  };
+  const v2x: Dataset = {
+    key: 'v2x',
+    configDir: 'V2X-I',
+    preset: 'v2x',
+    data: [...['train', 'val'].map((x) => join(s.dairRoot, `dair_12hz_infos_${x}.pkl`)), ...['image', 'velodyne', 'calib', 'label'].map((d) => join(s.dairRoot, d)), dairKitti],
+    configValues: {dataset_root: s.dairRoot, dataset_kitti_root: join(s.ws, dairKitti, 'training/label_2')},
+    deploySplit: `${dairKitti}/training`,
+  };
+  return {artifacts, kitti, v2x};
+}
