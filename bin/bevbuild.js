@@ -47,6 +47,9 @@ async function loadMain() {
         outExtension: {'.js': '.mjs'},
         // Modules that locate files next to themselves must keep their real URL inside the bundle.
         plugins: [{name: 'keep-import-meta', setup(b) {
+          // zod comes as ~100 small ES modules (≈90 ms to load); one pre-bundled file loads in ≈25 ms.
+          // The compiled config imports the same file (BEVBUILD_ZOD), so there is one zod instance.
+          b.onResolve({filter: /^zod$/}, () => ({path: './zod.mjs', external: true}));
           b.onLoad({filter: /\.ts$/}, async (a) => {
             const {readFile} = await import('node:fs/promises');
             const text = (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href));
@@ -55,6 +58,7 @@ async function loadMain() {
         }}],
       });
       void res;
+      await build({entryPoints: [join(root, 'node_modules', 'zod', 'index.js')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(tmpOut, 'zod.mjs'), logLevel: 'silent'});
       try {
         renameSync(tmpOut, dirname(bundle)); // atomic: a concurrent start sees all chunks or none
       } catch {
@@ -70,6 +74,7 @@ async function loadMain() {
       return (await import('../src/cli.ts')).main;
     }
   }
+  process.env.BEVBUILD_ZOD = join(dirname(bundle), 'zod.mjs');
   return (await import(pathToFileURL(bundle).href)).main;
 }
 

@@ -6,8 +6,10 @@
 import {HELP, parseOptions} from './cli-options.ts';
 import {EXIT} from './commands/exit-codes.ts';
 import {unreachable} from './result.ts';
+import {mark} from './timing.ts';
 
 export async function main(argv: string[]): Promise<number> {
+  mark('engine loaded');
   const parsed = parseOptions(argv);
   if (!parsed.ok) {
     process.stderr.write(`bevbuild: ${parsed.error.message}\n`);

@@ -3,6 +3,9 @@
  * line from the V8 stack at declaration time, so a diagnostic found later (during analysis) can
  * point at the user's `bevbuild.config.ts:12:5` rather than at bevbuild's internals.
  */
+import {readFileSync} from 'node:fs';
+import {SourceMap, type SourceMapPayload} from 'node:module';
+import {dirname, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 export interface CallSite {
@@ -39,9 +42,30 @@ function siteOf(trace: Error): CallSite | undefined {
   for (const frame of stack) {
     const m = /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/.exec(frame.trim());
     if (!m) continue;
-    const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    if (INTERNAL.test(file) || file.includes('/node_modules/') || file.startsWith('node:')) continue;
-    return {file, line: Number(m[2]), column: Number(m[3])};
+    const raw = {file: m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]), column: Number(m[3])};
+    const site = mapThroughSourceMap(raw);
+    if (INTERNAL.test(site.file) || site.file.includes('/node_modules/') || site.file.startsWith('node:')) continue;
+    return site;
   }
   return undefined;
+}
+
+const maps = new Map<string, SourceMap | null>();
+
+/** Maps a frame of a compiled config bundle (`<file>.map` beside it) back to the TypeScript source. */
+function mapThroughSourceMap(site: CallSite): CallSite {
+  let map = maps.get(site.file);
+  if (map === undefined) {
+    try {
+      map = new SourceMap(JSON.parse(readFileSync(`${site.file}.map`, 'utf8')) as SourceMapPayload);
+    } catch {
+      map = null; // not a compiled bundle: the frame is already a source location
+    }
+    maps.set(site.file, map);
+  }
+  if (!map) return site;
+  const e = map.findEntry(site.line - 1, site.column - 1) as {originalSource?: string; originalLine?: number; originalColumn?: number};
+  if (!e.originalSource) return site;
+  const file = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(dirname(site.file), e.originalSource);
+  return {file, line: e.originalLine! + 1, column: e.originalColumn! + 1};
 }

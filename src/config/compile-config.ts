@@ -8,7 +8,7 @@
  * from this checkout's sources so the config works without a build step or a published package.
  * Inline source maps keep diagnostics pointing at the user's `bevbuild.config.ts:line`.
  */
-import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
@@ -41,7 +41,9 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
     // Only names the output so source-map paths are relative to stateDir, where the file is written.
     outfile: join(stateDir, 'config.mjs'),
     metafile: true,
-    sourcemap: 'inline',
+    // External, and applied by hand when a diagnostic needs a location (call-site.ts): enabling
+    // Node's source-map support would parse the whole map at every start.
+    sourcemap: 'external',
     logLevel: 'silent',
     conditions: ['import', 'node'],
     plugins: [
@@ -54,6 +56,8 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
           // and the engine importing the same file shares one module instance (one zod).
           b.onResolve({filter: /^[^./]/}, async (args) => {
             if (args.pluginData === 'inner' || args.path.startsWith('node:')) return undefined;
+            // The engine's pre-bundled zod (bin/bevbuild.js): one instance, loaded fast.
+            if (args.path === 'zod' && process.env['BEVBUILD_ZOD']) return {path: process.env['BEVBUILD_ZOD'], external: true};
             const r = await b.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'inner'});
             if (r.errors.length) return {errors: r.errors};
             return {path: r.path, external: true};
@@ -70,12 +74,16 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
       },
     ],
   });
-  const code = result.outputFiles[0]!.text;
+  const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
   const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(p));
   const digest = createHash('sha256').update(code).digest('hex').slice(0, 16);
   mkdirSync(stateDir, {recursive: true});
   const out = join(stateDir, `config-${digest}.mjs`);
-  writeFileSync(`${out}.tmp`, code);
+  // Old compiled configs are never loaded again.
+  for (const f of readdirSync(stateDir)) if (/^config-[0-9a-f]{16}\.mjs(\.map)?$/.test(f) && !f.startsWith(`config-${digest}.`)) rmSync(join(stateDir, f), {force: true});
+  writeFileSync(`${out}.map`, map);
+  writeFileSync(`${out}.tmp`, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
   renameSync(`${out}.tmp`, out);
   const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => {
     const st = statSync(p);

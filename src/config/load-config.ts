@@ -31,7 +31,6 @@ export async function loadConfig(
   }
   let mod: {default?: unknown};
   try {
-    process.setSourceMapsEnabled(true); // stack frames (diagnostic sites) name the .ts sources
     const compiled = await compileConfig(file, workspacePaths(root).state);
     // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
     mod = (await import(pathToFileURL(compiled).href)) as {default?: unknown};

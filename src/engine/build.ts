@@ -15,6 +15,7 @@ import type {EngineContext} from './engine-context.ts';
 import {inputDigests} from './input-digests.ts';
 import {ResourcePools} from './resources.ts';
 import {runNode} from './run-node.ts';
+import {mark} from '../timing.ts';
 
 export interface BuildOptions {
   targets: string[];
@@ -226,8 +227,10 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   };
 
   await Promise.all(ids.map(visit));
+  mark('nodes decided/built');
   ctx.state.save();
   await ctx.memo.save();
+  mark('state saved');
   const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures, cancelled: opts.signal.aborted};
   if (!opts.dryRun) {
     reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs});

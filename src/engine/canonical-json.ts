@@ -1,24 +1,41 @@
 /**
- * Canonical JSON: object keys sorted recursively, no whitespace. Action keys hash this form, so
- * the same params always give the same key whatever order they were written in.
+ * Canonical JSON: object keys sorted recursively, no whitespace, `undefined` members dropped.
+ * Action keys hash this form, so the same params always give the same key whatever order they
+ * were written in. Written as one recursive serializer (not sort-then-JSON.stringify) because it
+ * runs once per node on every build, including no-op ones.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  const out = ser(value);
+  if (out === undefined) throw new Error('Internal error: canonicalJson of undefined');
+  return out;
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    if (v instanceof Date) return v.toISOString();
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = sortKeys(x);
-    }
-    return out;
+function ser(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      if (!Number.isFinite(v)) throw new Error(`Internal error: non-finite number ${v} in keyed data`);
+      return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'bigint':
+      throw new Error('Internal error: bigint in keyed data');
+    default:
+      break;
   }
-  if (typeof v === 'number' && !Number.isFinite(v)) {
-    throw new Error(`Internal error: non-finite number ${v} in keyed data`);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => ser(x) ?? 'null').join(',')}]`;
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(o).sort()) {
+    const s = ser(o[k]);
+    if (s !== undefined) parts.push(`${JSON.stringify(k)}:${s}`);
   }
-  return v;
+  return `{${parts.join(',')}}`;
 }

@@ -22,7 +22,8 @@ export async function inputDigests(
   keyOf: KeyOf,
 ): Promise<Record<string, Digest | 'missing'>> {
   const {graph} = ctx;
-  const result: Record<string, Digest | 'missing'> = {};
+  // A Map while collecting (keys are arbitrary strings: an object would go to dictionary mode).
+  const result = new Map<string, Digest | 'missing'>();
   const onDisk: string[] = [];
 
   const fromProducer = (p: string): boolean => {
@@ -30,18 +31,18 @@ export async function inputDigests(
       const owner = graph.outputOwner.get(a);
       if (!owner || owner === node.id) continue;
       const entry = outputsOf(owner)?.find((o) => o.path === a);
-      result[`@${owner}:${a}`] = entry ? entry.digest : 'missing';
+      result.set(`@${owner}:${a}`, entry ? entry.digest : 'missing');
       return true;
     }
     return false;
   };
   const allOf = (id: string) => {
-    for (const o of outputsOf(id) ?? []) result[`@${id}:${o.path}`] = o.digest;
+    for (const o of outputsOf(id) ?? []) result.set(`@${id}:${o.path}`, o.digest);
   };
 
   // A toolchain enters by its *key* (requirements, interpreter, rule version), not its outputs:
   // that lets dependents be fresh or restored without the env ever being built on this machine.
-  if (node.toolchain) result[`@toolchain:${node.toolchain}`] = keyOf(node.toolchain) ?? 'missing';
+  if (node.toolchain) result.set(`@toolchain:${node.toolchain}`, keyOf(node.toolchain) ?? 'missing');
   for (const input of node.inputs) {
     if (input.kind === 'artifact') allOf(input.id);
     else if (input.kind === 'path') {
@@ -51,7 +52,7 @@ export async function inputDigests(
       if (fromProducer(globBase(input.glob))) continue;
       const files = expandGlob(graph.root, input.glob);
       onDisk.push(...files);
-      if (!files.length) result[`glob:${input.glob}`] = 'missing';
+      if (!files.length) result.set(`glob:${input.glob}`, 'missing');
     }
   }
   if (onDisk.length) {
@@ -59,8 +60,8 @@ export async function inputDigests(
     const digests = await ctx.memo.digestPaths(abs);
     onDisk.forEach((p, i) => {
       const d = digests.get(abs[i]!);
-      result[p] = d && d.kind !== 'missing' ? d.digest : 'missing';
+      result.set(p, d && d.kind !== 'missing' ? d.digest : 'missing');
     });
   }
-  return result;
+  return Object.fromEntries(result);
 }

@@ -6,7 +6,6 @@
  */
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {z} from 'zod';
 import type {OutputEntry} from '../../cache/local-store.ts';
 import type {KeyRecord} from './action-key.ts';
 
@@ -20,11 +19,6 @@ export interface NodeStateEntry {
   /** Free-form facts worth keeping (toolchain fingerprints, validator totals). */
   meta?: Record<string, unknown> | undefined;
 }
-
-const fileSchema = z.object({
-  format: z.literal(FORMAT),
-  nodes: z.record(z.string(), z.object({key: z.string(), keyRecord: z.any(), outputs: z.array(z.any()), builtAt: z.string(), meta: z.record(z.string(), z.unknown()).optional()})),
-});
 
 export class NodeState {
   readonly #file: string;
@@ -40,8 +34,14 @@ export class NodeState {
   static load(stateDir: string): NodeState {
     const file = join(stateDir, 'nodes.json');
     try {
-      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (parsed.success) return new NodeState(file, parsed.data.nodes as Record<string, NodeStateEntry>);
+      // A shallow shape check only: this file is an accelerator (every entry is re-checked against
+      // the disk and the store before use), and a full schema pass over thousands of entries would
+      // dominate a no-op build.
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as {format?: unknown; nodes?: unknown};
+      if (parsed.format === FORMAT && parsed.nodes && typeof parsed.nodes === 'object') {
+        const nodes = parsed.nodes as Record<string, NodeStateEntry>;
+        if (Object.values(nodes).every((n) => typeof n?.key === 'string' && Array.isArray(n.outputs) && typeof n.keyRecord === 'object')) return new NodeState(file, nodes);
+      }
     } catch {
       // missing or corrupt: start empty (the store still has every record)
     }

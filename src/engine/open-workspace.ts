@@ -10,6 +10,7 @@ import type {Result} from '../result.ts';
 import type {EngineContext} from './engine-context.ts';
 import {NodeState} from './node-state.ts';
 import {workspacePaths} from './workspace.ts';
+import {mark} from '../timing.ts';
 
 export interface OpenWorkspace extends EngineContext {
   config: LoadedConfigSpec;
@@ -17,10 +18,15 @@ export interface OpenWorkspace extends EngineContext {
 
 export async function openWorkspace(root: string, reporter: Reporter, opts: {fresh?: boolean} = {}): Promise<Result<OpenWorkspace, Diagnostic[]>> {
   const loaded = await loadConfig(root, opts);
+  mark('config loaded');
   if (!loaded.ok) return loaded;
   const graph = analyze(root, loaded.value.file, loaded.value.spec);
+  mark('graph analysed');
   if (!graph.ok) return graph;
   const paths = workspacePaths(root);
+  const memo = await StatMemo.open(paths.state);
+  const state = NodeState.load(paths.state);
+  mark('memo + state loaded');
   return {
     ok: true,
     value: {
@@ -28,8 +34,8 @@ export async function openWorkspace(root: string, reporter: Reporter, opts: {fre
       graph: graph.value,
       paths,
       store: new LocalStore(paths.cache),
-      memo: await StatMemo.open(paths.state),
-      state: NodeState.load(paths.state),
+      memo,
+      state,
       reporter,
     },
   };

@@ -14,6 +14,8 @@ import {globBase, isGlob} from './glob.ts';
 import type {Graph, GraphNode, ResolvedInput} from './graph.ts';
 import {findCycles} from './cycles.ts';
 
+const CLEAN_REL = /^(?!\.{1,2}(?:\/|$))(?:[^/\0]+\/)*[^/\0]+$/;
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
 const ID_RE = /^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
 
 export function analyze(root: string, configFile: string, spec: LoadedConfigSpec): Result<Graph, Diagnostic[]> {
@@ -176,6 +178,9 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
 
 /** Workspace-relative posix path (absolute paths outside the workspace stay absolute). */
 export function normPath(root: string, p: string): string {
+  // Fast path: most declared paths are already clean relative paths (path.resolve + relative cost
+  // ~8 µs each, which adds up over thousands of inputs).
+  if (CLEAN_REL.test(p) && !DOT_SEGMENT.test(p)) return p;
   const abs = isAbsolute(p) ? normalize(p) : resolve(root, p);
   const rel = relative(root, abs);
   if (rel === '') return '';

@@ -1,0 +1,13 @@
+/**
+ * `BEVBUILD_TIMING=1` prints where a command's time went (process start, module loading, config,
+ * analysis, build) to stderr. Cheap enough to leave in: a no-op build is a hot path worth watching.
+ */
+const enabled = process.env['BEVBUILD_TIMING'] === '1';
+let last = performance.now();
+
+export function mark(phase: string): void {
+  if (!enabled) return;
+  const now = performance.now();
+  process.stderr.write(`[timing] ${phase.padEnd(22)} +${(now - last).toFixed(1).padStart(6)} ms  (at ${now.toFixed(1)} ms)\n`);
+  last = now;
+}
