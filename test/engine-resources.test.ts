@@ -1,0 +1,63 @@
+/** Issue 2: GPU devices handed out via CUDA_VISIBLE_DEVICES, per-rule timeouts, the env allowlist. */
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {API, WorkspaceRig} from './util/workspace-rig.ts';
+
+const test = suite('engine-resources');
+
+const config = `import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
+const job = defineRule({
+  name: 'test/job', version: 1,
+  params: z.object({script: z.string(), out: z.string(), gpu: z.number().default(0), timeoutMs: z.number().optional()}).strict(),
+  outputs: (p) => [p.out],
+  resources: (p) => ({gpu: p.gpu}),
+  timeoutMs: (p) => p.timeoutMs,
+  env: () => ({DECLARED: 'yes'}),
+  argv: (p, ctx) => ['bash', '-c', p.script, 'sh', ctx.out(p.out)],
+});
+export default defineConfig({
+  pools: {gpu: ['3', '5']},
+  artifacts: {
+    g1: job({script: 'echo "$CUDA_VISIBLE_DEVICES" > "$1"; sleep 0.3', out: 'out/g1', gpu: 1}),
+    g2: job({script: 'echo "$CUDA_VISIBLE_DEVICES" > "$1"; sleep 0.3', out: 'out/g2', gpu: 2}),
+    g0: job({script: 'echo "[$CUDA_VISIBLE_DEVICES]" > "$1"', out: 'out/g0'}),
+    greedy: job({script: 'echo x > "$1"', out: 'out/greedy', gpu: 4}),
+    slow: job({script: 'sleep 30; echo x > "$1"', out: 'out/slow', timeoutMs: 500}),
+    env: job({script: 'echo "secret=[$SECRET_TOKEN] declared=[$DECLARED] home=[\${HOME:+set}]" > "$1"', out: 'out/env'}),
+  },
+});
+`;
+
+test('GPU requests get concrete device ids; an impossible request fails clearly', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config});
+  const r = await rig.json(['g1', 'g2', 'g0', '-j', '4']);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(['3', '5'].includes(rig.read('out/g1').trim()));
+  assert.equal(rig.read('out/g2').trim().split(',').sort(), ['3', '5']);
+  assert.is(rig.read('out/g0').trim(), '[]', 'CPU nodes see no GPU');
+  const g = await rig.json(['greedy']);
+  assert.is(g.code, 1);
+  assert.match(String(g.events.find((e) => e['type'] === 'failed')!['message']), /needs 4 GPU\(s\) but the gpu pool has 2/);
+}));
+
+test('a per-rule timeout kills the tool and records nothing', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config});
+  const r = await rig.json(['slow']);
+  assert.is(r.code, 1);
+  const failed = r.events.find((e) => e['type'] === 'failed')!;
+  assert.is(failed['reason'], 'timeout');
+  assert.not.ok(rig.exists('out/slow'));
+}));
+
+test('tools see allow-listed and declared variables only', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config});
+  const r = await rig.json(['env'], {SECRET_TOKEN: 'hunter2'});
+  assert.is(r.code, 0, r.stderr);
+  assert.is(rig.read('out/env').trim(), 'secret=[] declared=[yes] home=[set]');
+}));
+
+test.run();
