@@ -11,6 +11,8 @@ import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
 import {makeDemoWorkspace} from './util/demo-workspace.ts';
 import {BEVBUILD} from './util/workspace-rig.ts';
+import {startNginx} from './util/nginx-rig.ts';
+import {createHash} from 'node:crypto';
 
 const test = suite('e2e-demo');
 const FRAMES = '24';
@@ -23,10 +25,16 @@ function bevbuild(dir: string, args: string[]) {
 const summary = (events: Record<string, unknown>[]) => events.findLast((e) => e['type'] === 'summary') as {executed: number; restored: number; fresh: number; failed: number};
 const stale = (events: Record<string, unknown>[]) => events.filter((e) => e['type'] === 'plan' && e['action'] !== 'fresh').map((e) => e['id'] as string).sort();
 
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const DEPLOY_B = ['bevfusion_unified_int8.xml', 'bevfusion_unified_int8.bin', 'bevfusion_unified_fp16.onnx'];
+
 test('the embedded default builds every Pipeline-B deploy directory and rebuilds exactly what edits affect', withTimeout(async () => {
   const ws = makeDemoWorkspace();
+  const clone = makeDemoWorkspace();
+  const nginx = await startNginx();
   try {
-    const first = bevbuild(ws.dir, ['deploy/*/second']);
+    // Workspace A builds with uploads on (issue 6: CI writes the remote cache).
+    const first = bevbuild(ws.dir, ['deploy/*/second', '--remote', nginx.url, '--remote-upload']);
     const failed = first.events.filter((e) => e['type'] === 'failed');
     assert.is(first.code, 0, `first build failed: ${JSON.stringify(failed, null, 1)}\n${first.stderr.slice(-3000)}`);
     for (const f of ['bevfusion_unified_int8.xml', 'bevfusion_unified_int8.bin', 'bevfusion_unified_fp16.onnx']) {
@@ -35,6 +43,18 @@ test('the embedded default builds every Pipeline-B deploy directory and rebuilds
     }
     const gate = JSON.parse(readFileSync(join(ws.dir, 'build/validation/kitti/second/validation.json'), 'utf8')) as {passed?: boolean; frames: {fp32Count: number; int8Count: number}[]};
     assert.ok(gate.frames.length > 0 && gate.frames.every((f) => f.fp32Count === f.int8Count), 'INT8 counts equal FP32 on every frame');
+
+    const built = Object.fromEntries(DEPLOY_B.map((f) => [f, sha(join(ws.dir, 'deploy/data/kitti/second', f))]));
+
+    // A fresh clone with an empty store: 0 executions, byte-identical outputs, only what is needed downloaded.
+    const mark = nginx.accessLog().length;
+    const fromRemote = bevbuild(clone.dir, ['deploy/kitti/second', '--remote', nginx.url]);
+    assert.is(fromRemote.code, 0, fromRemote.stderr.slice(-2000));
+    assert.is(summary(fromRemote.events).executed, 0, 'the clone runs no tool (and creates no venv)');
+    for (const f of DEPLOY_B) assert.is(sha(join(clone.dir, 'deploy/data/kitti/second', f)), built[f], `${f} byte-identical`);
+    const gets = nginx.accessLog().slice(mark).filter((l) => /"GET \/cas\//.test(l) && /" 200 /.test(l)).length;
+    assert.ok(gets > 0 && gets <= 4, `minimal download fetched ${gets} objects (the deploy dir's manifest and files only)`);
+    assert.not.ok(existsSync(join(clone.dir, 'demo/training/work_dirs')), 'no checkpoint was downloaded');
 
     const second = bevbuild(ws.dir, ['deploy/*/second']);
     assert.is(summary(second.events).executed, 0, 'a second run executes nothing');
@@ -75,7 +95,9 @@ test('the embedded default builds every Pipeline-B deploy directory and rebuilds
     assert.not.ok(s.some((id) => id.startsWith('train/') || id.startsWith('data/') || id.startsWith('onnx/') || id === 'env/bev'), s.join(', '));
     assert.equal(plan.events.find((e) => e['id'] === 'int8/kitti/second')!['reasons'], ['env-changed: env/openvino']);
   } finally {
+    await nginx.stop();
     ws.dispose();
+    clone.dispose();
   }
 }, 1_500_000));
 
