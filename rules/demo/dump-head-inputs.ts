@@ -5,7 +5,7 @@
  * deploy computes those BEV maps in C++ (SYCL); the demo keeps them in numpy.
  */
 import {defineRule, z} from '../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../intel/common.ts';
+import {checkNoMissingKeys, modelParams, modelToolInputs} from '../intel/common.ts';
 
 export const dumpHeadInputs = defineRule({
   name: 'demo/dump-head-inputs',
@@ -13,18 +13,15 @@ export const dumpHeadInputs = defineRule({
   description: 'dump_head_inputs.py → <fid>_{cam_bev,lidar_bev}.npy + manifest.txt (gate frames for Pipeline A)',
   params: z
     .object({
-      ...repoParams,
-      config: z.string(),
-      checkpoint: z.string(),
+      ...modelParams,
       outDir: z.string(),
       numFrames: z.number().int().positive(),
       split: z.enum(['train', 'val', 'test']).default('val'),
       fixedV: z.number().int().positive().default(7000),
-      data: z.array(z.string()).default([]),
     })
     .strict(),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/pointpillars/*.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => modelToolInputs(p, ['export/pointpillars/*.py'], ctx.root),
   outputs: (p) => [p.outDir],
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/dump_head_inputs.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '-o', ctx.out(p.outDir), '--num-frames', String(p.numFrames), '--split', p.split, '--fixed-v', String(p.fixedV)],

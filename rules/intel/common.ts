@@ -21,6 +21,29 @@ export const repoParams = {
   code: z.array(z.string()).default([]),
 };
 
+/** Params of every tool that loads a model: its leaf config, the exact checkpoint, the dataset files it reads. */
+export const modelParams = {
+  ...repoParams,
+  /** Leaf config relative to the repo (the tools' cwd). */
+  config: z.string(),
+  /** The exact `epoch_N.pth` (workspace path) the tool loads. */
+  checkpoint: z.string(),
+  /** Dataset files the tool reads through the config (infos .pkl, sensor dirs). */
+  data: z.array(z.string()).default([]),
+};
+
+/**
+ * Inputs of a model-loading tool: the repo code, the script(s), the whole config chain, the
+ * checkpoint and the data — the implicit edges of §9.5 made explicit.
+ */
+export function modelToolInputs(
+  p: {repo: string; code: string[]; config: string; checkpoint: string; data: string[]},
+  scripts: string[],
+  root: string,
+): string[] {
+  return [...p.code, ...scripts.map((s) => inRepo(p.repo, s)), ...configChain(p.repo, p.config, root), p.checkpoint, ...p.data];
+}
+
 /** A path given relative to the repo (`configs/…`, `tools/train.py`) as seen from the workspace. */
 export function inRepo(repo: string, p: string): string {
   return isAbsolute(p) ? p : join(repo, p);

@@ -4,7 +4,7 @@
  * pitfall 21) into a fresh staging dir, so stale `*.npy` of earlier runs never mix in (pitfall 8).
  */
 import {defineRule, z} from '../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from './common.ts';
+import {checkNoMissingKeys, modelParams, modelToolInputs} from './common.ts';
 
 export const dumpVoxels = defineRule({
   name: 'intel/dump-voxels',
@@ -12,17 +12,14 @@ export const dumpVoxels = defineRule({
   description: 'dump_voxels.py → <fid>_{voxel_features,voxel_indices,img}.npy + manifest.txt',
   params: z
     .object({
-      ...repoParams,
-      config: z.string(),
-      checkpoint: z.string(),
+      ...modelParams,
       outDir: z.string(),
       numFrames: z.number().int().positive(),
       split: z.enum(['train', 'val', 'test']).default('val'),
-      data: z.array(z.string()).default([]),
     })
     .strict(),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/dump_voxels.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => modelToolInputs(p, ['export/dump_voxels.py'], ctx.root),
   outputs: (p) => [p.outDir],
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/dump_voxels.py', p.config, ctx.in(p.checkpoint), '-o', ctx.out(p.outDir), '--num-frames', String(p.numFrames), '--split', p.split],

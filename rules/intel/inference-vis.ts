@@ -5,7 +5,7 @@
  * data dict every frame; that goes to the node's log, which is where huge output belongs.
  */
 import {defineRule, z} from '../../src/index.ts';
-import {configChain, inRepo, overrideArgs, repoParams, splitSchema} from './common.ts';
+import {modelToolInputs, overrideArgs, repoParams, splitSchema} from './common.ts';
 
 export const inferenceVis = defineRule({
   name: 'intel/inference-vis',
@@ -27,7 +27,7 @@ export const inferenceVis = defineRule({
     })
     .strict(),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'tools/inference_vis.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => modelToolInputs(p, ['tools/inference_vis.py'], ctx.root),
   outputs: (p) => [p.outDir],
   cwd: (p) => p.repo,
   resources: (p) => ({gpu: p.gpus}),

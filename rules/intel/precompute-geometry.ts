@@ -5,7 +5,7 @@
  * (part of the key) because the geometry is frozen to that sample's calibration.
  */
 import {defineRule, fail, z} from '../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from './common.ts';
+import {checkNoMissingKeys, modelParams, modelToolInputs} from './common.ts';
 
 export const precomputeGeometry = defineRule({
   name: 'intel/precompute-geometry',
@@ -13,17 +13,14 @@ export const precomputeGeometry = defineRule({
   description: 'precompute_geometry.py → indices.bin, intervals.bin (BEVPool geometry)',
   params: z
     .object({
-      ...repoParams,
-      config: z.string(),
-      checkpoint: z.string(),
+      ...modelParams,
       outDir: z.string(),
       split: z.enum(['train', 'val']).default('val'),
       sampleIdx: z.number().int().nonnegative().default(0),
-      data: z.array(z.string()).default([]),
     })
     .strict(),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/precompute_geometry.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => modelToolInputs(p, ['export/precompute_geometry.py'], ctx.root),
   outputs: (p) => [p.outDir],
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/precompute_geometry.py', p.config, ctx.in(p.checkpoint), '--from-dataset', '--split', p.split, '--sample-idx', String(p.sampleIdx), '-o', ctx.out(p.outDir)],

@@ -5,7 +5,7 @@
  * repo, so every path is passed absolute.
  */
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
+import {checkNoMissingKeys, modelParams, modelToolInputs} from '../common.ts';
 
 export const PP_EXPORTS = ['camera.backbone.onnx', 'lidar_pfe.onnx', 'fuser.onnx', 'head.onnx'] as const;
 
@@ -16,9 +16,9 @@ export const ppExportAll = defineRule({
   name: 'intel/pp-export-all',
   version: 1,
   description: 'export_all.py → the 4 Pipeline-A ONNX files',
-  params: z.object({...repoParams, config: z.string(), checkpoint: z.string(), outDir: z.string(), data: z.array(z.string()).default([])}).strict(),
+  params: z.object({...modelParams, outDir: z.string()}).strict(),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, ...SCRIPTS.map((f) => inRepo(p.repo, f)), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => modelToolInputs(p, [...SCRIPTS], ctx.root),
   outputs: (p) => PP_EXPORTS.map((f) => `${p.outDir}/${f}`),
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.out(`${p.outDir}/head.onnx`).replace(/\/head\.onnx$/, ''), '--python', ctx.python()],

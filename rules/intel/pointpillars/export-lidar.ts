@@ -5,18 +5,18 @@
  * explicitly, and the quantize node declares it as an input.
  */
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
+import {checkNoMissingKeys, modelParams, modelToolInputs} from '../common.ts';
 
 export const ppExportLidarFixedV = defineRule({
   name: 'intel/pp-export-lidar-fixed-v',
   version: 1,
   description: 'export-lidar.py --fixed-v N → lidar_pfe_v<N>.onnx (static V, the deploy PFE)',
   params: z
-    .object({...repoParams, config: z.string(), checkpoint: z.string(), output: z.string().regex(/lidar_pfe_v\d+\.onnx$/), fixedV: z.number().int().positive().default(7000), split: z.enum(['val', 'train', 'test']).default('val'), data: z.array(z.string()).default([])})
+    .object({...modelParams, output: z.string().regex(/lidar_pfe_v\d+\.onnx$/), fixedV: z.number().int().positive().default(7000), split: z.enum(['val', 'train', 'test']).default('val')})
     .strict()
     .refine((p) => p.output.endsWith(`lidar_pfe_v${p.fixedV}.onnx`), {message: 'output must be named lidar_pfe_v<fixedV>.onnx (the name deploy and quantize_all look for)', path: ['output']}),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/pointpillars/export-lidar.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, ...p.data],
+  inputs: (p, ctx) => modelToolInputs(p, ['export/pointpillars/export-lidar.py'], ctx.root),
   outputs: (p) => [p.output],
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export-lidar.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--fixed-v', String(p.fixedV), '--split', p.split, '-o', ctx.out(p.output)],

@@ -8,7 +8,7 @@
  */
 import {basename} from 'node:path';
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
+import {checkNoMissingKeys, modelToolInputs, repoParams} from '../common.ts';
 
 /** Stage → the ONNX the script quantizes by default and the IR name deploy loads. */
 export const PP_STAGES = {
@@ -45,7 +45,7 @@ export const ppQuantizeStage = defineRule({
       if (basename(p.out) !== want.out) ctx.addIssue({code: 'custom', path: ['out'], message: `deploy loads ${want.out} for stage ${p.stage}`});
     }),
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, `export/pointpillars/quantize_${p.stage}.py`), inRepo(p.repo, 'export/pointpillars/_calib_data.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, p.onnx, ...p.data],
+  inputs: (p, ctx) => [...modelToolInputs(p, [`export/pointpillars/quantize_${p.stage}.py`, 'export/pointpillars/_calib_data.py'], ctx.root), p.onnx],
   outputs: (p) => [p.out, p.out.replace(/\.xml$/, '.bin')],
   cwd: (p) => p.repo,
   argv: (p, ctx) => [
