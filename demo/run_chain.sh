@@ -13,8 +13,9 @@ BEV_PY="${BEV_PY:-/work/devenv-bev/bin/python}"
 OV_PY="${OV_PY:-/work/devenv-ov/bin/python}"
 FRAMES="${FRAMES:-40}"; N_CALIB="${N_CALIB:-12}"; N_VAL="${N_VAL:-8}"
 mkdir -p "$WORK/T"
-tar -C "$HERE/training" --exclude=data --exclude=work_dirs --exclude=outputs --exclude='export/onnx' \
-    --exclude='export/_tmp_unified' --exclude='__pycache__' -cf - . | tar -C "$WORK/T" -xf -
+# copy the sources only (*.py, *.yaml), never outputs of earlier in-place runs
+(cd "$HERE/training" && find bevlite configs tools export -path '*/__pycache__' -prune -o \
+   \( -name '*.py' -o -name '*.yaml' \) -print0 | tar --null -T - -cf -) | tar -C "$WORK/T" -xf -
 cd "$WORK/T"
 export NNCF_OV_DEVICE=CPU
 TIMES="$WORK/timings.txt"; : > "$TIMES"
@@ -26,6 +27,7 @@ step() {  # step NAME cmd...
   local t1; t1=$(date +%s.%N)
   printf '%-28s %6.1f s\n' "$name" "$(echo "$t1 - $t0" | bc)" | tee -a "$TIMES"
 }
+FAILED=""
 CB=configs/Kitti/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.yaml
 CK=work_dirs/Kitti/bevpoolv2/latest.pth
 GEO=export/geometry_kitti; CAL=export/calib_voxels_kitti; UO=export/bevfusion_unified_kitti.onnx
@@ -48,7 +50,7 @@ step B-quantize   "$OV_PY" -u export/quantize_unified.py --stage quantize --conf
                   --plain-ptq --preset mixed --activation-range histogram --device CPU --model-fp32 "$UO" --geo-dir "$GEO" \
                   --calib-dir "$CAL" --pseudo-gt-cache "$CAL/_pseudo_gt.npz" --output deploy/kitti/second/bevfusion_unified_int8.xml
 step B-compare    "$OV_PY" tools/compare_int8.py --config "$CB" --unified-fp32 "$UO" --unified-int8 deploy/kitti/second/bevfusion_unified_int8.xml \
-                  --geo-dir "$GEO" --calib-dir "$CAL"
+                  --geo-dir "$GEO" --calib-dir "$CAL" || FAILED="$FAILED B-compare"
 # ---- Pipeline A
 step A-train      "$BEV_PY" tools/train.py "$CA" --run-dir work_dirs/Kitti/pp --no-dist
 step A-recall     "$BEV_PY" tools/eval_recall.py "$CA" "$CKA" --split val --quiet
@@ -56,6 +58,7 @@ step A-export-all "$BEV_PY" export/pointpillars/export_all.py --config "$CA" --c
 step A-pfe-v7000  "$BEV_PY" export/pointpillars/export-lidar.py --config "$CA" --ckpt "$CKA" --fixed-v 7000 --split val -o "$OD/lidar_pfe_v7000.onnx"
 step A-quantize   "$OV_PY" export/pointpillars/quantize_all.py --config "$CA" --ckpt "$CKA" --onnx-dir "$OD" --out-dir "$OD" --num-samples "$N_CALIB"
 step A-dump-bev   "$BEV_PY" export/pointpillars/dump_head_inputs.py --config "$CA" --ckpt "$CKA" -o export/head_inputs_kitti --num-frames $((FRAMES / 2)) --split val
-step A-compare    "$OV_PY" tools/compare_int8.py --config "$CA" --split-dir "$OD" --head-inputs export/head_inputs_kitti
+step A-compare    "$OV_PY" tools/compare_int8.py --config "$CA" --split-dir "$OD" --head-inputs export/head_inputs_kitti || FAILED="$FAILED A-compare"
 echo; echo "=== timings ($WORK)"; cat "$TIMES"
 awk '{s+=$(NF-1)} END {printf "total %.1f s\n", s}' "$TIMES"
+if [ -n "$FAILED" ]; then echo "INT8 != FP32 box counts in:$FAILED"; exit 1; fi

@@ -228,7 +228,10 @@ GateResult run_gate(const GateSpec& spec) {
   const auto t0 = Clock::now();
   ov::Core core;
   std::vector<Stage> fp32 = load_chain(core, spec.fp32, spec.device, true);
-  std::vector<Stage> int8 = load_chain(core, spec.int8, spec.device, false);
+  // Both sides f32 for everything not quantized: on CPUs with bf16 support OpenVINO would
+  // otherwise run the float parts in bf16 (heatmap logits moved by up to 5 on this machine), and
+  // the gate would measure bf16 noise instead of what INT8 quantization changed.
+  std::vector<Stage> int8 = load_chain(core, spec.int8, spec.device, true);
   r.compile_ms = ms_since(t0);
   r.pipeline = detect_pipeline(fp32, "FP32");
   if (detect_pipeline(int8, "INT8") != r.pipeline) {

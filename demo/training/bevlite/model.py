@@ -6,7 +6,8 @@
     lidar B: voxels (0.1x0.1x0.2, mean-reduced) -> point-wise linear+ReLU -> sum-scatter into the
              0.8 m BEV grid (stands in for SECOND's sparse convs + SparseToDense) -> lidar_bev [Cl,S,S]
     lidar A: pillars (0.8 m, <=100 points) -> PFE linear+ReLU, masked max -> scatter -> lidar_bev
-    fuser:   concat -> kxk conv + ReLU -> middle [hidden,S,S]          (trained)
+    fuser:   concat -> log1p -> kxk conv + ReLU -> middle [hidden,S,S]  (trained; log1p squeezes the
+             heavy-tailed point sums into a range an INT8 per-tensor quantizer keeps intact)
     head:    1x1 conv -> per task heatmap 5, reg 2, height 1, dim 3, rot 2, vel 2 (trained)
 
 BEV layout follows the deploy decoder: row = x cell, col = y cell, 0.8 m cells.
@@ -224,7 +225,7 @@ def patches(x: np.ndarray, k: int) -> np.ndarray:
 
 def fuser_forward(p: dict, bev_in: np.ndarray, spec: Spec) -> np.ndarray:
     w = p["fuser.weight"].reshape(p["fuser.weight"].shape[0], -1)
-    mid = np.maximum(patches(bev_in, spec.k) @ w.T + p["fuser.bias"], 0)
+    mid = np.maximum(patches(np.log1p(bev_in), spec.k) @ w.T + p["fuser.bias"], 0)
     return mid.T.reshape(w.shape[0], spec.S, spec.S).astype(np.float32)
 
 

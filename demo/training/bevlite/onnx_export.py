@@ -10,7 +10,7 @@ onnx.helper and reproduces bevlite.model op by op:
            (rank -1 sentinels -> a dump row that is sliced off)
   lidar B  Slice(z, intensity) -> MatMul + Add + Relu -> ScatterND(add) on (x//8)*S + y//8
   PFE (A)  Slice -> MatMul + Add + Relu -> mask (Range < num_voxels) -> ReduceMax over points
-  fuser    Concat -> kxk Conv + Relu ; head: 1x1 Conv -> Slice per output
+  fuser    Concat -> Log(x + 1) -> kxk Conv + Relu ; head: 1x1 Conv -> Slice per output
 Node names carry the real prefixes (`cam/`, `lidar/`, `post/`); the BEV pool and the scatter sit
 under `cam/BevPoolV2/` and `lidar/sparse_to_dense/` so quantizers can ignore them by pattern.
 """
@@ -154,6 +154,7 @@ def pfe(g: G, p: dict, spec: M.Spec, feats: str, num: str, coors: str) -> str:
 
 def fuser(g: G, p: dict, spec: M.Spec, cam_bev: str, lidar_bev: str, out: str | None = None) -> str:
     x = g.op("Concat", [cam_bev, lidar_bev], "post/fuser/concat", axis=1)
+    x = g.op("Log", [g.op("Add", [x, g.const("post/fuser/one", np.array(1.0, np.float32))], "post/fuser/plus1")], "post/fuser/log1p")
     k = spec.k
     x = g.op("Conv", [x, g.const("post/fuser.w", p["fuser.weight"].astype(np.float32)), g.const("post/fuser.b", p["fuser.bias"].astype(np.float32))],
              "post/fuser/conv", pads=[k // 2] * 4, kernel_shape=[k, k])

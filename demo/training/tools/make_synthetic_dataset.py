@@ -30,7 +30,7 @@ VARIANTS = {
     "kitti": dict(pc_range=(0.0, -40.0, -5.0, 80.0, 40.0, 3.0), img_wh=(640, 192), f=372.0,
                   cxy=(320.0, 88.0), pitch=0.0, ground_z=-1.73, n_ground=6000, fov_slope=0.75),
     "dair-v2x-i-kitti": dict(pc_range=(0.0, -51.2, -5.0, 102.4, 51.2, 3.0), img_wh=(384, 216), f=250.0,
-                             cxy=(192.0, 108.0), pitch=6.0, ground_z=-4.5, n_ground=9000, fov_slope=0.7),
+                             cxy=(192.0, 108.0), pitch=6.0, ground_z=-4.5, n_ground=5500, fov_slope=0.7),
 }
 CELL = 0.8  # BEV cell size of every preset (voxel 0.1 x out_size_factor 8)
 SIZES = {"Car": (4.2, 1.8, 1.6), "Pedestrian": (0.7, 0.6, 1.75)}  # l, w, h (metres)
@@ -153,7 +153,6 @@ def main() -> None:
         die("--num-frames must be >= 2 (train and val need one frame each)")
     v = VARIANTS[args.variant]
     cal = calib_matrices(v)
-    tr = cal["Tr_velo_to_cam"]
     for sub in ("velodyne", "image_2", "calib", "label_2"):
         os.makedirs(os.path.join(args.out_dir, "training", sub), exist_ok=True)
     os.makedirs(os.path.join(args.out_dir, "ImageSets"), exist_ok=True)
@@ -193,7 +192,6 @@ def main() -> None:
     for name, lst in splits.items():
         with open(os.path.join(args.out_dir, "ImageSets", name + ".txt"), "w") as f:
             f.write("\n".join(lst) + "\n")
-    _ = tr
     print(f"wrote {args.num_frames} frames ({n_train} train / {args.num_frames - n_train} val, "
           f"{n_obj} labelled objects) to {args.out_dir} [variant {args.variant}, seed {args.seed}]")
 

@@ -11,7 +11,8 @@ What is fitted (numpy, deterministic given `seed`):
   * the camera colour reference (mean pooled colour of the train images) and the depth prior
     (log histogram of the labelled objects' camera depths over the depth bins);
   * per-channel input normalisation of the fused BEV tensor (folded into the encoders);
-  * fuser (kxk conv + ReLU) + CenterHead 1x1 convs by Adam on BEV cells sampled around objects,
+  * fuser (log1p, kxk conv + ReLU) + CenterHead 1x1 convs by Adam (minibatches) on BEV cells
+    sampled around objects (8 grid symmetries as augmentation),
     on everything above the ground, and on random background, with hard-negative mining after
     each epoch. Loss: weighted margin-BCE on the 10 heatmap channels (confident scores, away from
     the deploy thresholds) + dense L1 regression around object centres.
@@ -179,7 +180,7 @@ def main() -> None:
     p["cam.feat.bias"] *= scale[: spec.Cc]
     p["lidar.encoder.weight"] *= scale[None, spec.Cc:]
     p["lidar.encoder.bias"] *= scale[spec.Cc:]
-    maps = [m * scale[:, None, None] for m in maps]
+    maps = [np.log1p(m * scale[:, None, None]) for m in maps]  # the fuser's log1p (see bevlite.model)
     k, S, Cin = spec.k, spec.S, maps[0].shape[0]
     windows = [np.lib.stride_tricks.sliding_window_view(np.pad(m, ((0, 0), (k // 2, k // 2), (k // 2, k // 2))), (k, k), axis=(1, 2))
                for m in maps]  # views [C,S,S,k,k]; patch rows are gathered per sampled cell

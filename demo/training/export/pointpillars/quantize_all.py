@@ -29,7 +29,8 @@ def main() -> None:
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     v7000 = os.path.join(args.onnx_dir, "lidar_pfe_v7000.onnx")
-    pfe = v7000 if os.path.isfile(v7000 if os.path.isabs(v7000) else os.path.join(os.getcwd(), v7000)) else os.path.join(args.onnx_dir, "lidar_pfe.onnx")
+    # existence-based choice, checked in the caller's cwd (as the real script does)
+    pfe = v7000 if os.path.isfile(v7000) else os.path.join(args.onnx_dir, "lidar_pfe.onnx")
     print(f"PFE input: {pfe}")
     jobs = [("camera", "quantize_camera_backbone.py", os.path.join(args.onnx_dir, "camera.backbone.onnx"), "quantized_camera.xml"),
             ("lidar_pfe", "quantize_lidar_pfe.py", pfe, "quantized_lidar_pfe.xml"),
