@@ -32,13 +32,16 @@ export function diffKeyRecords(prev: KeyRecord | undefined, next: KeyRecord): st
   return out.length ? out : ['key-changed'];
 }
 
+/** canonicalJson that also accepts `undefined` (a param present on one side only). */
+const cj = (v: unknown): string => (v === undefined ? '\u0000undefined' : canonicalJson(v));
+
 function union(a: string[], b: string[]): string[] {
   return [...new Set([...a, ...b])].sort();
 }
 
 /** Dotted paths of leaves that differ between two JSON values. */
 function changedKeys(a: unknown, b: unknown, prefix: string): string[] {
-  if (canonicalJson(a) === canonicalJson(b)) return [];
+  if (cj(a) === cj(b)) return [];
   const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   if (!isObj(a) || !isObj(b)) return [prefix || '(params)'];
   return union(Object.keys(a), Object.keys(b)).flatMap((k) => changedKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k));

@@ -1,0 +1,28 @@
+/** Rebuild reasons: a diff of key records in words a user can act on. */
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {KEY_FORMAT, type KeyRecord} from '../src/engine/action-key.ts';
+import {diffKeyRecords} from '../src/engine/reasons.ts';
+import {canonicalJson} from '../src/engine/canonical-json.ts';
+
+const test = suite('reasons');
+const base: KeyRecord = {format: KEY_FORMAT, rule: {name: 'r', version: 1}, argv: ['x'], cwd: '', params: {a: 1, nested: {b: [1, 2]}}, env: {}, inputs: {'in.txt': 'a'.repeat(64), '@toolchain:env/ov': 'b'.repeat(64)}, outputs: ['o'], platform: 'linux-x64'};
+
+test('params added, removed and changed are named by their path', () => {
+  assert.equal(diffKeyRecords(base, {...base, params: {a: 1, nested: {b: [1, 2]}, added: 2}}), ['param-changed: added']);
+  assert.equal(diffKeyRecords(base, {...base, params: {nested: {b: [1, 3]}}}), ['param-changed: a', 'param-changed: nested.b']);
+});
+
+test('inputs, toolchains, rule versions and first builds', () => {
+  assert.equal(diffKeyRecords(base, {...base, inputs: {...base.inputs, 'in.txt': 'c'.repeat(64)}}), ['input-changed: in.txt']);
+  assert.equal(diffKeyRecords(base, {...base, inputs: {...base.inputs, '@toolchain:env/ov': 'd'.repeat(64)}}), ['env-changed: env/ov']);
+  assert.equal(diffKeyRecords(base, {...base, rule: {name: 'r', version: 2}}), ['rule-version-changed: 1→2']);
+  assert.equal(diffKeyRecords(undefined, base), ['no-record']);
+});
+
+test('canonical JSON sorts keys at every level and drops undefined members', () => {
+  assert.is(canonicalJson({b: 1, a: {d: undefined, c: [2, {y: 1, x: 0}]}}), '{"a":{"c":[2,{"x":0,"y":1}]},"b":1}');
+  assert.throws(() => canonicalJson({x: Number.NaN}), /non-finite/);
+});
+
+test.run();
