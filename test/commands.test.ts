@@ -1,0 +1,60 @@
+/** `graph`, `why`, `status`, `cache prune`, `clean`: what users look at and tidy up with. */
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {WorkspaceRig, shConfig, summaryOf} from './util/workspace-rig.ts';
+
+const test = suite('commands');
+
+const config = shConfig(`    'data/x': sh({script: 'cat "$1" > "$2"', inputs: ['src/x.txt'], outputs: ['out/x']}),
+    'train/x': sh({script: 'cat "$1" "$1" > "$2"', inputs: ['out/x'], outputs: ['out/ckpt']}),
+    'deploy/x': sh({script: 'cp "$1" "$2"', inputs: ['out/ckpt'], outputs: ['deploy/x.bin']}),`);
+
+test('graph prints Mermaid, DOT and JSON of a target\'s closure', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config, 'src/x.txt': 'x\n'});
+  const mermaid = (await rig.exec(['graph', 'train/x'])).stdout;
+  assert.match(mermaid, /^flowchart LR\n/);
+  assert.match(mermaid, /n0\["data\/x<br\/><small>test\/sh<\/small>"\]\n {2}n1\["train\/x/);
+  assert.match(mermaid, /n0 --> n1/);
+  assert.not.match(mermaid, /deploy\/x/);
+  const dot = (await rig.exec(['graph', '--format', 'dot'])).stdout;
+  assert.match(dot, /"train\/x" -> "deploy\/x";/);
+  const json = JSON.parse((await rig.exec(['graph', '--format', 'json'])).stdout) as {nodes: {id: string; deps: string[]}[]};
+  assert.equal(json.nodes.map((n) => [n.id, n.deps]), [['data/x', []], ['train/x', ['data/x']], ['deploy/x', ['train/x']]]);
+}));
+
+test('why follows stale dependencies down to the root cause; status lists every node', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config, 'src/x.txt': 'x\n'});
+  assert.is((await rig.exec(['deploy/x'])).code, 0);
+  assert.match((await rig.exec(['why', 'deploy/x'])).stdout, /deploy\/x: fresh/);
+  rig.write({'src/x.txt': 'y\n'});
+  const why = (await rig.exec(['why', 'deploy/x'])).stdout;
+  assert.match(why, /deploy\/x: would run — dependency-will-run: train\/x\n {2}train\/x: would run — dependency-will-run: data\/x\n {4}data\/x: would run — input-changed: src\/x.txt/);
+  assert.match(why, /root cause:\n {2}data\/x: input-changed: src\/x.txt/);
+  const status = (await rig.exec(['status'])).stdout;
+  assert.match(status, /▶ stale {3}data\/x {2}input-changed: src\/x.txt/);
+  assert.match(status, /0 fresh, 3 to rebuild or restore/);
+}));
+
+test('cache prune bounds the store; clean keeps it (restore), clean --all drops it (rerun)', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config, 'src/x.txt': 'x\n'});
+  assert.is((await rig.exec(['deploy/x'])).code, 0);
+  assert.is((await rig.exec(['clean'])).code, 0);
+  assert.not.ok(rig.exists('deploy/x.bin'));
+  let r = await rig.json(['deploy/x']);
+  assert.equal(summaryOf(r.events).restored, 3);
+  const prune = await rig.exec(['cache', 'prune', '--max-size', '0', '--json']);
+  assert.is(prune.code, 0, prune.stderr);
+  const p = JSON.parse(prune.stdout) as {removedRecords: number; sizeAfter: number};
+  assert.ok(p.removedRecords >= 1, prune.stdout);
+  assert.is((await rig.exec(['cache', 'prune'])).code, 2, 'prune without --max-size is a usage error');
+  assert.is((await rig.exec(['clean', '--all'])).code, 0);
+  assert.not.ok(rig.exists('.bevbuild'));
+  r = await rig.json(['deploy/x']);
+  assert.equal(summaryOf(r.events).executed, 3);
+}));
+
+test.run();
