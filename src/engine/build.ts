@@ -106,6 +106,11 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     return finish(id, {status: 'skipped'});
   };
 
+  ctx.prefetched = await prefetch(ctx, ids);
+  const forget = (node: GraphNode) => {
+    for (const o of node.outputs) ctx.prefetched?.delete(resolve(graph.root, o));
+  };
+
   const visit = (id: string): Promise<Outcome> => {
     let p = outcomes.get(id);
     if (!p) {
@@ -186,6 +191,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       return finish(node.id, {status: 'restored', outputs: d.record.outputs});
     }
 
+    forget(node); // restore or run rewrites its outputs: the prefetched digests no longer hold
     if (decision.action === 'restore') {
       const t0 = Date.now();
       reporter.log({type: 'start', id: node.id, action: 'restore', reasons: [...decision.reasons, `from ${decision.from} cache`]});
@@ -236,6 +242,19 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs});
   }
   return summary;
+}
+
+/** One batched digest pass over recorded outputs and plain source inputs of the nodes to visit. */
+async function prefetch(ctx: EngineContext, ids: string[]) {
+  const paths = new Set<string>();
+  for (const id of ids) {
+    const node = ctx.graph.nodes.get(id)!;
+    for (const o of ctx.state.get(id)?.outputs ?? []) paths.add(resolve(ctx.graph.root, o.path));
+    for (const i of node.inputs) {
+      if (i.kind === 'path' && !ctx.graph.outputOwner.has(i.path)) paths.add(resolve(ctx.graph.root, i.path));
+    }
+  }
+  return ctx.memo.digestPaths([...paths]);
 }
 
 /** Materializes a record's outputs from the local store (fetching them from the remote first if needed). */

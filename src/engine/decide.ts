@@ -5,6 +5,7 @@
  */
 import {resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
+import type {PathDigest} from '../../cache/stat-memo.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {KeyRecord} from './action-key.ts';
 import type {EngineContext} from './engine-context.ts';
@@ -35,10 +36,17 @@ export async function decide(ctx: EngineContext, node: GraphNode, key: string, k
   return {action: 'run', reasons};
 }
 
+/** Digests of absolute paths: from the build's prefetch when all are there, else through the memo. */
+export async function digestsOf(ctx: EngineContext, abs: string[]): Promise<Map<string, PathDigest>> {
+  const pre = ctx.prefetched;
+  if (pre && abs.every((p) => pre.has(p))) return new Map(abs.map((p) => [p, pre.get(p)!]));
+  return ctx.memo.digestPaths(abs);
+}
+
 /** `output-missing: p` / `output-modified: p` for every recorded output that differs on disk. */
 export async function outputProblems(ctx: EngineContext, outputs: OutputEntry[]): Promise<string[]> {
   const abs = outputs.map((o) => resolve(ctx.graph.root, o.path));
-  const now = await ctx.memo.digestPaths(abs);
+  const now = await digestsOf(ctx, abs);
   const problems: string[] = [];
   outputs.forEach((o, i) => {
     const d = now.get(abs[i]!);

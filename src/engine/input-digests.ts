@@ -11,6 +11,7 @@ import type {Digest} from '../../cache/digest.ts';
 import {expandGlob, globBase} from '../graph/glob.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {EngineContext} from './engine-context.ts';
+import {digestsOf} from './decide.ts';
 
 export type OutputsOf = (id: string) => OutputEntry[] | undefined;
 export type KeyOf = (id: string) => string | undefined;
@@ -57,7 +58,7 @@ export async function inputDigests(
   }
   if (onDisk.length) {
     const abs = onDisk.map((p) => resolve(graph.root, p));
-    const digests = await ctx.memo.digestPaths(abs);
+    const digests = await digestsOf(ctx, abs);
     onDisk.forEach((p, i) => {
       const d = digests.get(abs[i]!);
       result.set(p, d && d.kind !== 'missing' ? d.digest : 'missing');
