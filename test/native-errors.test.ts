@@ -3,36 +3,21 @@
  * crash: corrupt models, missing .bin, wrong input names and shapes, wrong output names.
  */
 import {spawnSync} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {copyFileSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {loadAddon} from '../native/addon.ts';
 import {resolveParams} from '../native/decode-params.ts';
 import {validateInt8, type ValidateArgs} from '../native/validate.ts';
-import {cachedAddon} from './fixtures/native/build-addon.ts';
-import {fixtureModels, type FixtureModels} from './fixtures/native/fixture-models.ts';
 import {withTimeout} from './util/rig-test.ts';
-import {ensureVenv, repoRoot} from './util/venv.ts';
+import {nativeEnv, tempDir} from './util/native-env.ts';
+import {repoRoot} from './util/venv.ts';
 
 const test = suite('native-errors');
 
-let env: {addonDir: string; m: FixtureModels} | undefined;
-function setup(): {addonDir: string; m: FixtureModels} {
-  if (!env) {
-    const python = ensureVenv('demo/requirements-openvino.txt');
-    env = {addonDir: cachedAddon(python), m: fixtureModels(python)};
-  }
-  return env;
-}
-const made: string[] = [];
-process.on('exit', () => made.forEach((d) => rmSync(d, {recursive: true, force: true})));
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'bevbuild-gate-err-'));
-  made.push(d);
-  return d;
-};
+const setup = nativeEnv;
+const tmp = (): string => tempDir('bevbuild-gate-err-');
 
 function unified(over: Partial<ValidateArgs> = {}): ValidateArgs {
   const {addonDir, m} = setup();

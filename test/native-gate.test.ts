@@ -3,35 +3,20 @@
  * a fuser→head chain, through the TS API and the CLI.
  */
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {validateInt8} from '../native/validate.ts';
 import {validatorArgv} from '../rules/validate-int8.ts';
-import {cachedAddon} from './fixtures/native/build-addon.ts';
-import {fixtureModels, type FixtureModels} from './fixtures/native/fixture-models.ts';
 import {withTimeout} from './util/rig-test.ts';
+import {nativeEnv, tempDir} from './util/native-env.ts';
 import {ensureVenv, repoRoot} from './util/venv.ts';
 
 const test = suite('native-gate');
 
-let env: {addonDir: string; m: FixtureModels} | undefined;
-function setup(): {addonDir: string; m: FixtureModels} {
-  if (!env) {
-    const python = ensureVenv('demo/requirements-openvino.txt');
-    env = {addonDir: cachedAddon(python), m: fixtureModels(python)};
-  }
-  return env;
-}
-const made: string[] = [];
-process.on('exit', () => made.forEach((d) => rmSync(d, {recursive: true, force: true})));
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'bevbuild-gate-'));
-  made.push(d);
-  return d;
-};
+const setup = nativeEnv;
+const tmp = (): string => tempDir('bevbuild-gate-');
 
 test('identical unified models pass on every frame', withTimeout(async () => {
   const {addonDir, m} = setup();
