@@ -5,7 +5,7 @@
  * + installed distributions), so nodes using the env rebuild when — and only when — what is
  * installed changes. Venvs are not relocatable, so they are never put in the content store.
  */
-import {existsSync, realpathSync} from 'node:fs';
+import {existsSync, readFileSync, realpathSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {defineRule, z} from '../src/index.ts';
@@ -22,6 +22,26 @@ function baseInterpreter(python: string): string {
     if (dir && existsSync(p)) return realpathSync(p);
   }
   return python; // reported as a missing input by the analyzer
+}
+
+/** `name old→new` for every pin that differs from what the existing venv has installed. */
+function pinChanges(marker: string, requirements: string): string[] | undefined {
+  try {
+    const installed = (JSON.parse(readFileSync(marker, 'utf8')) as {packages: Record<string, string>}).packages;
+    const pinned = new Map<string, string>();
+    for (const line of readFileSync(requirements, 'utf8').split('\n')) {
+      const m = /^\s*([A-Za-z0-9_.-]+)\s*==\s*([^\s;#]+)/.exec(line);
+      if (m) pinned.set(m[1]!.toLowerCase().replace(/_/g, '-'), m[2]!);
+    }
+    const norm = (n: string) => n.toLowerCase().replace(/_/g, '-');
+    const have = new Map(Object.entries(installed).map(([n, v]) => [norm(n), v]));
+    const out: string[] = [];
+    for (const [n, v] of pinned) if (have.get(n) !== v) out.push(`${n} ${have.get(n) ?? '(none)'}→${v}`);
+    for (const [n, v] of have) if (!pinned.has(n) && pinned.size) out.push(`${n} ${v}→(unpinned)`);
+    return out.slice(0, 5);
+  } catch {
+    return undefined; // no venv yet: nothing to compare with
+  }
 }
 
 export const pythonVenv = defineRule({
@@ -42,5 +62,6 @@ export const pythonVenv = defineRule({
   stage: false,
   timeoutMs: () => 30 * 60_000,
   providesPython: (p, root) => join(root, envDir(p.name), 'bin', 'python'),
+  explainChange: (p, root) => pinChanges(join(root, envDir(p.name), 'bevbuild-env.json'), join(root, p.requirements)),
   providesEnv: (p, root) => ({VIRTUAL_ENV: join(root, envDir(p.name)), PATH_PREFIX: join(root, envDir(p.name), 'bin')}),
 });

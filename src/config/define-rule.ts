@@ -89,6 +89,11 @@ export interface RuleSpec<S extends z.ZodType> {
   check?: (p: z.output<S>, ctx: CheckContext) => Promise<Result<void>> | Result<void>;
   /** For toolchain rules: the interpreter path nodes using this toolchain get from `ctx.python()`. */
   providesPython?: (p: z.output<S>, root: string) => string;
+  /**
+   * For toolchain rules: what changed since the toolchain was last built, in words (`nncf
+   * 3.4.0→3.3.0`), shown in the rebuild reasons of the nodes that use it. May read files.
+   */
+  explainChange?: (p: z.output<S>, root: string) => string[] | undefined;
   /** For toolchain rules: environment variables every node using this toolchain gets (not keyed: the toolchain's output digest is). */
   providesEnv?: (p: z.output<S>, root: string) => Record<string, string>;
 }
@@ -132,6 +137,7 @@ const ruleSpecShape = z
     check: z.function().optional(),
     providesPython: z.function().optional(),
     providesEnv: z.function().optional(),
+    explainChange: z.function().optional(),
   })
   .strict()
   .refine((s) => s.exitCode !== 'check' || s.check !== undefined, {path: ['check'], message: "exitCode: 'check' needs a check function: it decides success"});

@@ -142,6 +142,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       key = actionKey(keyRecord);
       keys.set(node.id, key);
       decision = await decide(ctx, node, key, keyRecord);
+      if (decision.action !== 'fresh') decision.reasons = explainToolchains(ctx, decision.reasons);
     } catch (e) {
       return failNode(node.id, {reason: 'internal-error', message: `could not compute the action key: ${(e as Error).message}`, nodeId: node.id});
     }
@@ -242,6 +243,16 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs});
   }
   return summary;
+}
+
+/** `env-changed: env/openvino` → `env-changed: env/openvino (nncf 3.4.0→3.3.0)` where the toolchain can say. */
+function explainToolchains(ctx: EngineContext, reasons: string[]): string[] {
+  return reasons.map((r) => {
+    const m = /^env-changed: (\S+)$/.exec(r);
+    const tc = m ? ctx.graph.nodes.get(m[1]!) : undefined;
+    const what = tc?.rule.explainChange?.(tc.params, ctx.graph.root);
+    return what?.length ? `${r} (${what.join(', ')})` : r;
+  });
 }
 
 /** One batched digest pass over recorded outputs and plain source inputs of the nodes to visit. */
