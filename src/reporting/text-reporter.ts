@@ -37,7 +37,8 @@ export function textReporter(opts: TextReporterOptions): Reporter {
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     const names = [...running.keys()].slice(0, 3).join(', ') + (running.size > 3 ? ` +${running.size - 3}` : '');
     const line = `[${done}/${opts.total}] ${secs}s running: ${names}`;
-    out.write(`\r\x1b[2K${line.slice(0, (out.columns ?? 100) - 1)}`);
+    const width = out.columns && out.columns > 20 ? out.columns - 1 : 120; // 0 when the terminal size is unknown
+    out.write(`\r\x1b[2K${line.slice(0, width)}`);
     lineShown = true;
   };
   const timer = opts.tty ? setInterval(paint, 500) : undefined;
