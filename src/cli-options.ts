@@ -2,7 +2,6 @@
  * Command-line parsing. Every bad value becomes a usage error that says what was expected
  * (exit code 2), never an exception.
  */
-import {availableParallelism} from 'node:os';
 import {resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 import {fail, ok, type Result} from './result.ts';
@@ -14,7 +13,8 @@ export interface Options {
   command: Command;
   targets: string[];
   root: string;
-  jobs: number;
+  /** `-j`; undefined: `pools.cpu` of the config, else the number of cores. */
+  jobs: number | undefined;
   keepGoing: boolean;
   dryRun: boolean;
   json: boolean;
@@ -60,8 +60,8 @@ export function parseOptions(argv: string[]): Result<Options> {
   if (command === 'cache') {
     if (pos.shift() !== 'prune') return fail('usage', 'expected `bevbuild cache prune --max-size <size>`');
   }
-  const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) return fail('usage', `expected -j/--jobs to be a positive integer, got "${v.jobs}"`);
+  const jobs = v.jobs === undefined ? undefined : Number(v.jobs);
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) return fail('usage', `expected -j/--jobs to be a positive integer, got "${v.jobs}"`);
   const format = v.format ?? 'mermaid';
   if (format !== 'mermaid' && format !== 'dot' && format !== 'json') return fail('usage', `expected --format mermaid|dot|json, got "${format}"`);
   let maxSize: number | undefined;
@@ -114,7 +114,7 @@ Usage
 
 Options
   -C <dir>                 use the workspace in <dir> (default: current directory)
-  -j, --jobs <n>           cpu slots (default: number of cores)
+  -j, --jobs <n>           cpu slots (default: pools.cpu of the config, else the number of cores)
   -k, --keep-going         keep building independent nodes after a failure
   -n, --dry-run            print the plan with reasons; run nothing
       --json               NDJSON events on stdout; last line {"type":"summary",…}

@@ -60,4 +60,17 @@ test('tools see allow-listed and declared variables only', withTimeout(async () 
   assert.is(rig.read('out/env').trim(), 'secret=[] declared=[yes] home=[set]');
 }));
 
+test('pools.cpu bounds concurrency when -j is not given', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const serial = config
+    .replace("pools: {gpu: ['3', '5']},", "pools: {cpu: 1, gpu: ['3', '5']},")
+    .replace("    g0: job(", `    s1: job({script: 'if mkdir lock 2>/dev/null; then sleep 0.4; rmdir lock; echo alone > "$1"; else echo overlap > "$1"; fi', out: 'out/s1'}),
+    s2: job({script: 'if mkdir lock 2>/dev/null; then sleep 0.4; rmdir lock; echo alone > "$1"; else echo overlap > "$1"; fi', out: 'out/s2'}),
+    g0: job(`);
+  rig.write({'bevbuild.config.ts': serial});
+  const r = await rig.json(['s1', 's2']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(rig.read('out/s1').trim() + rig.read('out/s2').trim(), 'alonealone');
+}));
+
 test.run();

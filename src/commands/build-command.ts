@@ -1,4 +1,5 @@
 /** `bevbuild [build] <targets…>` (and `--dry-run`). */
+import {availableParallelism} from 'node:os';
 import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
 import {build} from '../engine/build.ts';
 import {closure} from '../graph/graph.ts';
@@ -30,7 +31,7 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
     const gpuIds = ws.config.pools?.gpu ?? (process.env['CUDA_VISIBLE_DEVICES'] ? process.env['CUDA_VISIBLE_DEVICES'].split(',').filter(Boolean) : []);
     const summary = await build(ws, {
       targets,
-      jobs: ws.config.pools?.cpu && opts.jobs === undefined ? ws.config.pools.cpu : opts.jobs,
+      jobs: opts.jobs ?? ws.config.pools?.cpu ?? availableParallelism(),
       gpuIds,
       keepGoing: opts.keepGoing,
       dryRun: opts.dryRun,
