@@ -8,6 +8,8 @@ import {globToRegExp, isGlob} from './glob.ts';
 import type {Graph} from './graph.ts';
 import {suggest} from './suggest.ts';
 
+const COMMAND_NAMES = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'help'];
+
 export function selectTargets(graph: Graph, patterns: string[]): Result<string[], Diagnostic[]> {
   const ids = [...graph.nodes.keys()];
   const selected = new Set<string>();
@@ -32,11 +34,13 @@ export function selectTargets(graph: Graph, patterns: string[]): Result<string[]
       continue;
     }
     const near = suggest(pat, ids);
+    const command = suggest(pat, COMMAND_NAMES, 1)[0];
     const under = ids.filter((id) => id.startsWith(`${pat}/`)).slice(0, 4);
     const notes = [
       ...near.map((n) => `did you mean "${n}"?`),
+      ...(command && !pat.includes("/") ? [`did you mean the command \`bevbuild ${command}\`? (see bevbuild --help)`] : []),
       ...(under.length ? [`"${pat}" is a prefix; select all under it with "${pat}/**" (e.g. ${under.join(', ')})`] : []),
-      ...(near.length || under.length ? [] : ['list the artifacts with `bevbuild graph --format json` or `bevbuild status`']),
+      ...(near.length || under.length || command ? [] : ['list the artifacts with `bevbuild graph --format json` or `bevbuild status`']),
     ];
     diags.push({code: 'unknown-target', message: `unknown target "${raw}"`, notes});
   }
