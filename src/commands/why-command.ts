@@ -37,6 +37,9 @@ export async function whyCommand(opts: Options): Promise<number> {
   if (roots.size) {
     process.stdout.write(`\nroot cause${roots.size > 1 ? 's' : ''}:\n`);
     for (const [id, e] of roots) process.stdout.write(`  ${id}: ${e.reasons.join('; ')}\n`);
+    if ([...seen].some((id) => plan.get(id)!.reasons.some((r) => r.startsWith('dependency-will-run')))) {
+      process.stdout.write(`\n"dependency-will-run" nodes are re-checked after their dependency ran: if its outputs come out byte-identical they stay fresh (early cutoff).\n`);
+    }
   }
   return EXIT.ok;
 }
