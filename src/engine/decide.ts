@@ -24,7 +24,8 @@ export async function decide(ctx: EngineContext, node: GraphNode, key: string, k
     if (problems.length === 0) return {action: 'fresh', outputs: prev.outputs};
     reasons = problems;
   } else {
-    reasons = diffKeyRecords(prev?.keyRecord, keyRecord);
+    const prevRecord = prev ? ctx.state.keyRecord(node.id) : undefined;
+    reasons = prev && !prevRecord ? ['key-changed'] : diffKeyRecords(prevRecord, keyRecord);
   }
   if (node.cache) {
     const local = await ctx.store.readRecord(key);

@@ -1,19 +1,21 @@
 /**
- * The workspace's memory of its last good build per node: the key, the key record (for `why`
- * and rebuild reasons) and the outputs it left in the workspace. It is only an accelerator and an
- * explanation aid: the store's action records are the source of truth, so a lost or corrupt state
- * file costs re-checks, never wrong results.
+ * The workspace's memory of its last good build per node: the key and the outputs it left in the
+ * workspace (`nodes.json`, read on every build), and the key record behind that key
+ * (`key-records.json`, read only when some node is stale and its rebuild reasons are wanted).
+ * Keeping the big records out of the hot file keeps a no-op build's parse and GC small.
+ *
+ * It is only an accelerator and an explanation aid: the store's action records are the source of
+ * truth, so a lost or corrupt state file costs re-checks, never wrong results.
  */
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import type {OutputEntry} from '../../cache/local-store.ts';
 import type {KeyRecord} from './action-key.ts';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface NodeStateEntry {
   key: string;
-  keyRecord: KeyRecord;
   outputs: OutputEntry[];
   builtAt: string;
   /** Free-form facts worth keeping (toolchain fingerprints, validator totals). */
@@ -21,39 +23,47 @@ export interface NodeStateEntry {
 }
 
 export class NodeState {
-  readonly #file: string;
+  readonly #dir: string;
   #nodes: Record<string, NodeStateEntry>;
+  /** Loaded on first use. */
+  #records: Record<string, KeyRecord> | undefined;
   #dirty = false;
 
-  private constructor(file: string, nodes: Record<string, NodeStateEntry>) {
-    this.#file = file;
+  private constructor(dir: string, nodes: Record<string, NodeStateEntry>) {
+    this.#dir = dir;
     this.#nodes = nodes;
   }
 
-  /** Loads `.bevbuild/state/nodes.json`; a missing or unreadable file starts empty. */
+  /** Loads `.bevbuild/state/nodes.json`; a missing, old or unreadable file starts empty. */
   static load(stateDir: string): NodeState {
-    const file = join(stateDir, 'nodes.json');
-    try {
-      // A shallow shape check only: this file is an accelerator (every entry is re-checked against
-      // the disk and the store before use), and a full schema pass over thousands of entries would
-      // dominate a no-op build.
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as {format?: unknown; nodes?: unknown};
-      if (parsed.format === FORMAT && parsed.nodes && typeof parsed.nodes === 'object') {
-        const nodes = parsed.nodes as Record<string, NodeStateEntry>;
-        if (Object.values(nodes).every((n) => typeof n?.key === 'string' && Array.isArray(n.outputs) && typeof n.keyRecord === 'object')) return new NodeState(file, nodes);
-      }
-    } catch {
-      // missing or corrupt: start empty (the store still has every record)
+    // A shallow shape check only: every entry is re-checked against the disk and the store before
+    // use, and a full schema pass over thousands of entries would dominate a no-op build.
+    const parsed = readJson(join(stateDir, 'nodes.json'));
+    if (parsed?.['format'] === FORMAT && parsed['nodes'] && typeof parsed['nodes'] === 'object') {
+      const nodes = parsed['nodes'] as Record<string, NodeStateEntry>;
+      if (Object.values(nodes).every((n) => typeof n?.key === 'string' && Array.isArray(n.outputs))) return new NodeState(stateDir, nodes);
     }
-    return new NodeState(file, {});
+    return new NodeState(stateDir, {});
   }
 
   get(id: string): NodeStateEntry | undefined {
     return this.#nodes[id];
   }
 
-  set(id: string, entry: NodeStateEntry): void {
-    this.#nodes[id] = entry;
+  /** The key record of the node's last good build, when it is still the one `get(id).key` names. */
+  keyRecord(id: string): KeyRecord | undefined {
+    if (!this.#records) {
+      const parsed = readJson(join(this.#dir, 'key-records.json'));
+      this.#records = parsed?.['format'] === FORMAT && parsed['records'] && typeof parsed['records'] === 'object' ? (parsed['records'] as Record<string, KeyRecord>) : {};
+    }
+    return this.#records[id];
+  }
+
+  set(id: string, entry: NodeStateEntry & {keyRecord: KeyRecord}): void {
+    const {keyRecord, ...rest} = entry;
+    this.keyRecord(id); // make sure the records are loaded before one is replaced
+    this.#records![id] = keyRecord;
+    this.#nodes[id] = rest;
     this.#dirty = true;
   }
 
@@ -68,13 +78,29 @@ export class NodeState {
     return Object.keys(this.#nodes);
   }
 
-  /** Atomic write (temp file + rename), only when something changed. */
+  /** Atomic writes (temp file + rename), only when something changed. */
   save(): void {
     if (!this.#dirty) return;
-    mkdirSync(dirname(this.#file), {recursive: true});
-    const tmp = `${this.#file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({format: FORMAT, nodes: this.#nodes}));
-    renameSync(tmp, this.#file);
+    mkdirSync(this.#dir, {recursive: true});
+    // Records first: a crash between the two writes leaves records newer than nodes, which only
+    // costs a reason ("key-changed") never a wrong freshness answer.
+    if (this.#records) writeAtomic(join(this.#dir, 'key-records.json'), {format: FORMAT, records: this.#records});
+    writeAtomic(join(this.#dir, 'nodes.json'), {format: FORMAT, nodes: this.#nodes});
     this.#dirty = false;
   }
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // missing or corrupt: start empty (the store still has every record)
+  }
+}
+
+function writeAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value));
+  renameSync(tmp, file);
 }
