@@ -19,11 +19,19 @@ export const nativeAddon = defineRule({
   name: 'native/addon',
   version: 1,
   description: 'node-addon-api OpenVINO gate addon, built with cmake against a toolchain\'s OpenVINO',
-  params: z.object({env: z.string(), outDir: z.string()}).strict(),
+  params: z
+    .object({
+      /** Toolchain: a Python env with the `openvino` wheel, or an OpenVINO-root env node. */
+      env: z.string(),
+      /** A custom OpenVINO build (its CMake dir or `<root>`): used instead of the env's wheel. */
+      openvinoDir: z.string().optional(),
+      outDir: z.string(),
+    })
+    .strict(),
   toolchain: (p) => p.env,
   inputs: () => [`${NATIVE}/CMakeLists.txt`, `${NATIVE}/src`, `${NATIVE}/build.ts`, `${NATIVE}/locate-openvino.ts`],
   outputs: (p) => [p.outDir],
-  argv: (p, ctx) => ['node', '--import', TSX, `${NATIVE}/build.ts`, '--python', ctx.python(), '--out', ctx.out(p.outDir)],
+  argv: (p, ctx) => ['node', '--import', TSX, `${NATIVE}/build.ts`, ...(p.openvinoDir ? ['--openvino-dir', p.openvinoDir] : ['--python', ctx.python()]), '--out', ctx.out(p.outDir)],
   resources: () => ({cpu: 2}),
   timeoutMs: () => 15 * 60_000,
 });
