@@ -6,7 +6,7 @@ import {resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 import {fail, ok, type Result} from './result.ts';
 
-export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'help'] as const;
+export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Options {
@@ -47,6 +47,7 @@ export function parseOptions(argv: string[]): Result<Options> {
         'remote-download': {type: 'string'},
         all: {type: 'boolean'},
         help: {type: 'boolean', short: 'h'},
+        version: {type: 'boolean', short: 'V'},
       },
     });
   } catch (e) {
@@ -56,6 +57,7 @@ export function parseOptions(argv: string[]): Result<Options> {
   const pos = [...parsed.positionals];
   let command: Command = 'build';
   if (v.help) command = 'help';
+  else if (v.version) command = 'version';
   else if (pos[0] && (COMMANDS as readonly string[]).includes(pos[0])) command = pos.shift() as Command;
   if (command === 'cache') {
     if (pos.shift() !== 'prune') return fail('usage', 'expected `bevbuild cache prune --max-size <size>`');
@@ -122,11 +124,13 @@ Options
       --remote <url>       Bazel-HTTP remote cache (env BEVBUILD_REMOTE_URL); read-only unless
       --remote-upload      (env BEVBUILD_REMOTE_UPLOAD=1) — meant for trusted CI
       --remote-download minimal|all   fetch only what targets need (default) or everything
+      --all                (clean) also delete the store, state, envs and logs
+  -V, --version            print the version
 
 Examples
   bevbuild deploy/kitti/second              build the KITTI Pipeline-B deploy directory
   bevbuild -n --json 'deploy/**'            plan every deploy target as JSON lines
-  bevbuild why quantize/kitti/second        why would the INT8 model rebuild?
+  bevbuild why int8/kitti/second            why would the INT8 model rebuild?
   bevbuild graph deploy/kitti/second --format mermaid > graph.md
 
 Exit codes: 0 success · 1 a node failed · 2 usage or configuration error · 130 interrupted.

@@ -32,6 +32,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
         process.stdout.write(`${HELP}\n`);
         return EXIT.ok;
+      case 'version': {
+        const {readFileSync} = await import('node:fs');
+        const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};
+        process.stdout.write(`bevbuild ${pkg.version} (node ${process.version})\n`);
+        return EXIT.ok;
+      }
       case 'build':
         return await (await import('./commands/build-command.ts')).buildCommand(opts, abort.signal);
       case 'status':
