@@ -2,7 +2,7 @@
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
-import {WorkspaceRig, shConfig, summaryOf} from './util/workspace-rig.ts';
+import {BEVBUILD, WorkspaceRig, shConfig, summaryOf} from './util/workspace-rig.ts';
 
 const test = suite('commands');
 
@@ -55,6 +55,18 @@ test('cache prune bounds the store; clean keeps it (restore), clean --all drops 
   assert.not.ok(rig.exists('.bevbuild'));
   r = await rig.json(['deploy/x']);
   assert.equal(summaryOf(r.events).executed, 3);
+}));
+
+test('on a terminal a live line shows done/total and the running nodes; in CI plain lines only', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': config.replace("'cp \"$1\" \"$2\"'", "'sleep 1.2; cp \"$1\" \"$2\"'"), 'src/x.txt': 'x\n'});
+  // `script` gives the command a pseudo-terminal, as an interactive shell would.
+  const {spawnSync} = await import('node:child_process');
+  const tty = spawnSync('script', ['-qec', `node ${JSON.stringify(BEVBUILD)} deploy/x`, '/dev/null'], {cwd: rig.dir, encoding: 'utf8', env: {...process.env, CI: ''}});
+  assert.is(tty.status, 0, tty.stdout);
+  assert.match(tty.stdout, /\r\x1b\[2K\[2\/3\] \d+s running: deploy\/x/);
+  const ci = await rig.exec(['deploy/x']);
+  assert.not.match(ci.stderr, /\x1b\[2K/, 'no terminal control codes in CI logs');
 }));
 
 test.run();
