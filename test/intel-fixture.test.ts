@@ -5,7 +5,8 @@
  * nodes stale, and replacing a library of the fake OpenVINO build (or a distribution of a venv)
  * marks exactly the nodes using it stale.
  */
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +16,7 @@ import {analyze} from '../src/graph/analyze.ts';
 import {prepareIntelFixture, type IntelFixture} from './fixtures/intel-repo/prepare.ts';
 import {withTimeout} from './util/rig-test.ts';
 import {BEVBUILD} from './util/workspace-rig.ts';
+import {repoRoot} from './util/venv.ts';
 import {spawnSync} from 'node:child_process';
 
 const test = suite('intel-fixture');
@@ -46,6 +48,22 @@ const KITTI_SECOND_PLAN = [
   'candidate/kitti/second', 'calib/kitti', 'config/kitti/second', 'data/kitti-v2x', 'deploy/kitti/second', 'env/bev', 'env/openvino', 'env/spconv', 'geometry/kitti',
   'int8/kitti/second', 'onnx/kitti/second', 'pseudo-gt/kitti', 'run/kitti/second/fp16', 'run/kitti/second/int8', 'train/kitti/second', 'validate/kitti/second',
 ].sort();
+
+test('literally `bevbuild --dry-run --json deploy/kitti/second -C examples/intel-intermediate-fusion`', withTimeout(async () => {
+  await using fx = prepareIntelFixture('example');
+  // BEVBUILD_DIR keeps the dry run's state (compiled config, memo) out of the repo's example dir.
+  const state = mkdtempSync(join(tmpdir(), 'bevbuild-intel-literal-'));
+  try {
+    const r = spawnSync(process.execPath, [BEVBUILD, '--dry-run', '--json', 'deploy/kitti/second', '-C', join(repoRoot, 'examples', 'intel-intermediate-fusion')], {env: {...process.env, ...fx.env, BEVBUILD_DIR: state, CI: '1'}, encoding: 'utf8'});
+    assert.is(r.status, 0, r.stderr);
+    const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+    assert.equal(plan(events).map((e) => e.id).sort(), KITTI_SECOND_PLAN);
+    const train = events.find((e) => e['id'] === 'train/kitti/second')!;
+    assert.ok((train['argv'] as string[]).includes('tools/train.py'), 'the plan carries the exact command');
+  } finally {
+    rmSync(state, {recursive: true, force: true});
+  }
+}));
 
 test('dry run of deploy/kitti/second: the full ordered plan, exact commands, nothing real needed', withTimeout(async () => {
   await using fx = prepareIntelFixture('example');
