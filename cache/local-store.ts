@@ -23,38 +23,12 @@ import {fail, ok, type Result} from '../src/result.ts';
 import {hashBytes, hashFile, hashFiles, hashFilesSettled, isDigest, type Digest} from './digest.ts';
 import type {StatMemo} from './stat-memo.ts';
 import {listStoreFiles, parseRecord, pruneStore, type PruneResult} from './store-prune.ts';
+import {mapLimit, replace} from './fs-util.ts';
 import {canonicalManifestJson, isExecutable, makeManifest, scanTree, type TreeEntry, type TreeManifest} from './tree.ts';
 
 export type {PruneResult};
-
-/** One output of an action, as recorded. */
-export interface OutputEntry {
-  /** workspace-relative posix path */
-  path: string;
-  kind: 'file' | 'dir';
-  /** file: content digest; dir: manifest digest */
-  digest: Digest;
-  /** bytes; for a dir, the sum over its files */
-  size: number;
-  executable?: boolean;
-}
-
-/** What a successful run of an action key produced. Schema: `schemas/record.ts`. */
-export interface ActionRecord {
-  format: 1;
-  key: Digest;
-  nodeId: string;
-  rule: {name: string; version: number};
-  outputs: OutputEntry[];
-  createdAt: string;
-  durationMs: number;
-  host: string;
-  runId: string;
-  /** What went into the key (for `why`): path or node id → digest. */
-  inputs: Record<string, Digest>;
-  /** Free-form: params, argv, env fingerprint, validator summary… */
-  meta?: Record<string, unknown>;
-}
+export type {ActionRecord, OutputEntry} from './store-types.ts';
+import type {ActionRecord, OutputEntry} from './store-types.ts';
 
 /** How `materialize` placed the files (for a directory: the slowest method any file needed). */
 export type MaterializeMethod = 'reflink' | 'hardlink' | 'copy';
@@ -435,36 +409,4 @@ export class LocalStore {
     const r = await pruneStore(this.root, opts);
     return {...r, sizeAfter: await this.size()};
   }
-}
-
-/**
- * Renames `tmp` onto `dest`. A file over a file is one atomic rename; when a directory is involved
- * (rename cannot replace a non-empty directory) the old dest is first renamed aside, then removed.
- */
-async function replace(tmp: string, dest: string): Promise<void> {
-  try {
-    await rename(tmp, dest);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') throw e;
-    const old = join(dirname(dest), `.${basename(dest)}.bevbuild-old-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    await rename(dest, old);
-    await rename(tmp, dest);
-    await rm(old, {recursive: true, force: true});
-  }
-}
-
-/** `Promise.all(items.map(fn))` with at most `limit` in flight; results in input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({length: Math.min(limit, items.length)}, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
 }

@@ -1,0 +1,35 @@
+/** Small filesystem helpers of the store: atomic replace and bounded-concurrency mapping. */
+import {rename, rm} from 'node:fs/promises';
+import {basename, dirname, join} from 'node:path';
+
+/**
+ * Renames `tmp` onto `dest`. A file over a file is one atomic rename; when a directory is involved
+ * (rename cannot replace a non-empty directory) the old dest is first renamed aside, then removed.
+ */
+export async function replace(tmp: string, dest: string): Promise<void> {
+  try {
+    await rename(tmp, dest);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') throw e;
+    const old = join(dirname(dest), `.${basename(dest)}.bevbuild-old-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await rename(dest, old);
+    await rename(tmp, dest);
+    await rm(old, {recursive: true, force: true});
+  }
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({length: Math.min(limit, items.length)}, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
