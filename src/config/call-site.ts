@@ -32,11 +32,7 @@ export function lazyCallSite(): () => CallSite | undefined {
   return () => (site === null ? (site = siteOf(trace)) : site);
 }
 
-/** The first stack frame outside bevbuild's own `src/` (rules/ count as user code: they declare things). */
-export function captureCallSite(): CallSite | undefined {
-  return siteOf(new Error());
-}
-
+/** The first stack frame outside bevbuild's declaration API (rules/ count as user code: they declare things). */
 function siteOf(trace: Error): CallSite | undefined {
   const stack = trace.stack?.split('\n').slice(1) ?? [];
   for (const frame of stack) {

@@ -14,7 +14,7 @@ import {decide, type Decision} from './decide.ts';
 import type {EngineContext} from './engine-context.ts';
 import {inputDigests} from './input-digests.ts';
 import {ResourcePools} from './resources.ts';
-import {runNode} from './run-node.ts';
+import {runLogFile, runNode} from './run-node.ts';
 import {mark} from '../timing.ts';
 
 export interface BuildOptions {
@@ -220,13 +220,10 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
       reporter.log({type: 'start', id: node.id, action: 'run', reasons});
       const res = await runNode(ctx, {node, key, keyRecord, runId, gpus: grant.gpus, signal: opts.signal, outputsOf, passthroughEnv: opts.passthroughEnv, executors: opts.executors});
-      if (!res.ok) return failNode(node.id, res.error, res.error.reason === 'exit-non-zero' || res.error.reason === 'output-missing' ? logPath(ctx, node, runId) : undefined);
+      if (!res.ok) return failNode(node.id, res.error, res.error.reason === 'exit-non-zero' || res.error.reason === 'output-missing' ? runLogFile(ctx.paths.logs, node.id, runId) : undefined);
       ctx.state.set(node.id, {key, keyRecord, outputs: res.value.outputs, builtAt: new Date().toISOString()});
       reporter.log({type: 'done', id: node.id, status: 'executed', durationMs: res.value.durationMs});
-      if (node.cache && ctx.remote) {
-        const rec = await ctx.store.readRecord(key);
-        if (rec.ok && rec.value) await ctx.remote.upload(rec.value);
-      }
+      if (res.value.record && ctx.remote) await ctx.remote.upload(res.value.record);
       return finish(node.id, {status: 'executed', outputs: res.value.outputs});
     } finally {
       grant.release();
@@ -282,6 +279,3 @@ async function restore(ctx: EngineContext, d: Extract<Decision, {action: 'restor
   return true;
 }
 
-function logPath(ctx: EngineContext, node: GraphNode, runId: string): string {
-  return `${ctx.paths.logs}/${node.id.replaceAll('/', '__')}.${runId}.log`;
-}

@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync} from 
 import {readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
-import type {OutputEntry} from '../../cache/local-store.ts';
+import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
 import type {CheckContext, RunContext} from '../config/define-rule.ts';
 import {runLocal} from '../executors/local.ts';
 import type {ExecJob, Executor} from '../executors/job.ts';
@@ -36,6 +36,13 @@ export interface RunResult {
   outputs: OutputEntry[];
   logFile: string;
   durationMs: number;
+  /** The action record written to the local store (undefined for uncached nodes). */
+  record: ActionRecord | undefined;
+}
+
+/** Where a run's combined stdout+stderr goes (also named in failure events). */
+export function runLogFile(logsDir: string, nodeId: string, runId: string): string {
+  return join(logsDir, `${nodeId.replaceAll('/', '__')}.${runId}.log`);
 }
 
 export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Result<RunResult, Failure>> {
@@ -44,7 +51,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const runDir = join(ctx.paths.runs, runId);
   const stageDir = join(runDir, 'out');
   const tmpDir = join(runDir, 'tmp');
-  const logFile = join(ctx.paths.logs, `${node.id.replaceAll('/', '__')}.${runId}.log`);
+  const logFile = runLogFile(ctx.paths.logs, node.id, runId);
   mkdirSync(tmpDir, {recursive: true});
   mkdirSync(dirname(logFile), {recursive: true});
   let result: Result<RunResult, Failure> | undefined;
@@ -134,7 +141,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     if (req.signal.aborted) return fail('cancelled', 'cancelled', {nodeId: node.id});
     const outputs = await collectOutputs(ctx, node, outPath);
     if (!outputs.ok) return outputs;
-    if (node.cache) await ctx.store.writeRecord({
+    const record: ActionRecord | undefined = node.cache ? {
       format: 1,
       key: req.key,
       nodeId: node.id,
@@ -147,8 +154,9 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       // What went into the key, for `why` and audits; inputs that were absent are not digests.
       inputs: Object.fromEntries(Object.entries(req.keyRecord.inputs).filter(([, d]) => d !== 'missing')),
       meta: {argv: req.keyRecord.argv, ...(ran.value.externalId ? {externalId: ran.value.externalId} : {})},
-    });
-    return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs});
+    } : undefined;
+    if (record) await ctx.store.writeRecord(record);
+    return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs, record});
   }
 }
 

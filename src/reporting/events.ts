@@ -23,7 +23,3 @@ export interface Reporter {
   close(): void;
 }
 
-/** Fans out to several reporters. */
-export function combine(...rs: Reporter[]): Reporter {
-  return {log: (e) => rs.forEach((r) => r.log(e)), close: () => rs.forEach((r) => r.close())};
-}
