@@ -99,7 +99,9 @@ export function exchange<T>(
         (result) => {
           // A PUT the server answered before reading all of it: stop sending the rest.
           if (!r.writableFinished) r.destroy();
-          settle(timedOut && !result.ok ? timeoutFail : result);
+          // A timeout is a fault even if the handler made a value of what it got (a stalled 404
+          // body, discarded, would otherwise read as a miss after a full idle wait, every time).
+          settle(timedOut ? timeoutFail : result);
         },
         (e: unknown) => {
           r.destroy();

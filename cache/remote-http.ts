@@ -6,7 +6,8 @@
  * A remote cache is an optimisation: every fault (network, 5xx, truncation, corruption, auth)
  * comes back as a `Result` error and the engine builds locally. After `breakerThreshold`
  * consecutive faults the client stops talking to the remote for the rest of the process and
- * logs exactly one warning. Credentials never appear in any message.
+ * logs exactly one warning; a single timeout opens it at once (a stalled server is not retried).
+ * Credentials never appear in any message.
  */
 import {mkdir, rm, stat} from 'node:fs/promises';
 import {dirname} from 'node:path';
@@ -225,22 +226,24 @@ export class HttpRemoteCache {
         await sleep(base * (0.75 + Math.random() * 0.5));
       }
       last = await attempt();
-      if (last.ok || !last.error.retryable) break;
+      // A stalled server stalls again: retrying a timeout only multiplies the wait.
+      if (last.ok || !last.error.retryable || last.error.reason === 'remote-timeout') break;
     }
     if (last.ok) {
       this.#consecutiveFaults = 0;
       return last;
     }
     const e = last.error;
-    const after = e.retryable && tries > 1 ? ` (after ${tries} attempts)` : '';
+    const timedOut = e.reason === 'remote-timeout';
+    const after = e.retryable && tries > 1 && !timedOut ? ` (after ${tries} attempts)` : '';
     const message = this.#redact(`remote cache ${this.displayUrl}: ${what} failed${after}: ${e.message}`);
-    if (e.remoteFault && ++this.#consecutiveFaults >= (this.#opts.breakerThreshold ?? 3) && !this.#open) {
+    if (e.remoteFault) this.#consecutiveFaults++;
+    // One timeout opens the breaker at once: every later request to a stalling server would wait
+    // the whole idle limit again (a 3-node build took 275 s at 30 s each), for nothing.
+    if (e.remoteFault && !this.#open && (timedOut || this.#consecutiveFaults >= (this.#opts.breakerThreshold ?? 3))) {
       this.#open = true;
-      this.#opts.log(
-        this.#redact(
-          `remote cache ${this.displayUrl} disabled for the rest of this run after ${this.#consecutiveFaults} consecutive failures (last: ${e.message}); building locally`,
-        ),
-      );
+      const why = timedOut ? `it stopped answering (${e.message})` : `${this.#consecutiveFaults} consecutive failures (last: ${e.message})`;
+      this.#opts.log(this.#redact(`remote cache ${this.displayUrl} disabled for the rest of this run after ${why}; building locally`));
     }
     return fail(e.reason, message);
   }

@@ -71,20 +71,26 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     if (o.status !== 'planned' && o.status !== 'deferred') counts[o.status]++;
     return o;
   };
-  /** Remote-restored intermediates not yet on disk (`--remote-download minimal`), fetched on demand, once. */
-  const pendingFetch = new Map<string, () => Promise<boolean>>();
-  const fetches = new Map<string, Promise<boolean>>();
-  const materializeInputs = async (node: GraphNode): Promise<boolean> => {
+  /**
+   * Remote-restored intermediates not yet on disk (`--remote-download minimal`), fetched on demand,
+   * once. A fetch that fails (object missing, truncated, wrong bytes) runs the producer locally
+   * instead: a cache is an optimization (DESIGN.md decision 13); the remote bridge has warned.
+   * `changed` says the local run produced other bytes than the remote record named.
+   */
+  type Fetched = {ok: boolean; changed: boolean};
+  const pendingFetch = new Map<string, () => Promise<Fetched>>();
+  const fetches = new Map<string, Promise<Fetched>>();
+  const materializeInputs = async (node: GraphNode): Promise<Fetched> => {
     const results = await Promise.all(
       node.deps.map((id) => {
         const f = pendingFetch.get(id);
-        if (!f) return true;
+        if (!f) return {ok: true, changed: false};
         let p = fetches.get(id);
         if (!p) fetches.set(id, (p = f()));
         return p;
       }),
     );
-    return results.every(Boolean);
+    return {ok: results.every((r) => r.ok), changed: results.some((r) => r.changed)};
   };
   /** Builds a deferred toolchain (once) because a dependent is about to run. */
   const toolchainRuns = new Map<string, Promise<Outcome>>();
@@ -184,9 +190,14 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       // the record, which is all dependents' keys need.
       const d = decision;
       pendingFetch.set(node.id, async () => {
-        const ok = await restore(ctx, d);
-        if (ok) ctx.state.set(node.id, {key, keyRecord, outputs: d.record.outputs, builtAt: new Date().toISOString()});
-        return ok;
+        if (await restore(ctx, d)) {
+          ctx.state.set(node.id, {key, keyRecord, outputs: d.record.outputs, builtAt: new Date().toISOString()});
+          return {ok: true, changed: false};
+        }
+        counts.restored--; // counted again as what the local run ends as
+        const ran = await execute(node, key, keyRecord, [...d.reasons, 'remote-object-unavailable']);
+        if (ran.status !== 'executed') return {ok: false, changed: false};
+        return {ok: true, changed: digestsOf(ran.outputs) !== digestsOf(d.record.outputs)};
       });
       reporter.log({type: 'done', id: node.id, status: 'restored', durationMs: 0});
       return finish(node.id, {status: 'restored', outputs: d.record.outputs});
@@ -202,12 +213,22 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
         reporter.log({type: 'done', id: node.id, status: 'restored', durationMs: Date.now() - t0});
         return finish(node.id, {status: 'restored', outputs: decision.record.outputs});
       }
-      reporter.log({type: 'warning', message: `${node.id}: cached outputs are missing or corrupt in the ${decision.from} cache; running the tool instead`});
+      // A remote fault has been warned about by the remote bridge (one warning per build).
+      if (decision.from === 'local') reporter.log({type: 'warning', message: `${node.id}: cached outputs are missing or corrupt in the local cache; running the tool instead`});
     }
+    return execute(node, key, keyRecord, decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable']);
+  };
 
-    const reasons = decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable'];
-    if (!(await materializeInputs(node))) {
-      return failNode(node.id, {reason: 'input-unavailable', nodeId: node.id, message: 'an input restored from the remote cache could not be downloaded; re-run, or build with --remote-download all'});
+  /** Runs a node's tool (its remote-restored inputs fetched, or rebuilt, first). */
+  const execute = async (node: GraphNode, key: string, keyRecord: KeyRecord, reasons: string[]): Promise<Outcome> => {
+    forget(node);
+    const inputs = await materializeInputs(node);
+    if (!inputs.ok) return skip(node.id, 'an input could neither be downloaded from the remote cache nor rebuilt');
+    if (inputs.changed) {
+      // An input rebuilt locally differs from the bytes the remote record named: key what is consumed.
+      keyRecord = buildKeyRecord(node, await inputDigests(ctx, node, outputsOf, (id) => keys.get(id)));
+      key = actionKey(keyRecord);
+      keys.set(node.id, key);
     }
     const tc = await needToolchain(node.toolchain);
     if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return skip(node.id, `toolchain ${node.toolchain} did not build`);
@@ -241,6 +262,9 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   }
   return summary;
 }
+
+/** The output digests of a node, for comparing a local rebuild with a remote record. */
+const digestsOf = (outputs: OutputEntry[]) => outputs.map((o) => `${o.path}\0${o.digest}`).sort().join('\n');
 
 /** `env-changed: env/openvino` → `env-changed: env/openvino (nncf 3.4.0→3.3.0)` where the toolchain can say. */
 function explainToolchains(ctx: EngineContext, reasons: string[]): string[] {

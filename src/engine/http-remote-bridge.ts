@@ -50,6 +50,7 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
     if (e.kind === 'file') return [{digest: e.digest, size: e.size}];
     if (!(await ensure(e.digest))) return undefined;
     const m = await manifestOf(e.digest);
+    if (!m) warnOnce(`reading the directory manifest ${e.digest.slice(0, 12)} of ${e.path}`, 'it is not a valid manifest');
     return m ? [{digest: e.digest}, ...m.entries.map((f) => ({digest: f.digest, size: f.size}))] : undefined;
   };
 
