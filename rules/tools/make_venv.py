@@ -14,6 +14,22 @@ import subprocess
 import sys
 
 
+# A copy of the marker inside the env: bevbuild removes the marker (an in-place output) before
+# running this script, so the copy is what lets a failed rebuild put the working env back whole.
+KEEP = ".bevbuild-env.keep.json"
+
+
+def usable(env_dir: str) -> bool:
+    return os.path.exists(os.path.join(env_dir, KEEP)) and os.path.exists(os.path.join(env_dir, "bin", "python"))
+
+
+def put_back(env_dir: str, aside: str, marker: str) -> None:
+    """Restores the env moved aside (the failed new one is removed), marker included."""
+    shutil.rmtree(env_dir, ignore_errors=True)
+    os.rename(aside, env_dir)
+    shutil.copyfile(os.path.join(env_dir, KEEP), marker)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True)
@@ -21,7 +37,33 @@ def main() -> int:
     ap.add_argument("--marker", required=True)
     args = ap.parse_args()
 
-    shutil.rmtree(args.dir, ignore_errors=True)
+    # Venvs are not relocatable (scripts embed their absolute path), so the new env is built at
+    # its real path while the working one waits beside it, and is swapped back if the build fails.
+    aside = args.dir.rstrip("/") + ".previous"
+    if os.path.isdir(aside):  # an earlier run was killed mid-build
+        if usable(aside) and not usable(args.dir):
+            put_back(args.dir, aside, args.marker)
+        else:
+            shutil.rmtree(aside)
+    if usable(args.dir):
+        os.rename(args.dir, aside)
+    else:
+        shutil.rmtree(args.dir, ignore_errors=True)
+    try:
+        code = build(args)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"[venv] could not create {args.dir}: {e}", file=sys.stderr)
+        code = 1
+    if code != 0:
+        if os.path.isdir(aside):
+            put_back(args.dir, aside, args.marker)
+            print(f"[venv] kept the previous environment in {args.dir}", file=sys.stderr)
+        return code
+    shutil.rmtree(aside, ignore_errors=True)
+    return 0
+
+
+def build(args: argparse.Namespace) -> int:
     subprocess.run([sys.executable, "-m", "venv", args.dir], check=True)
     py = os.path.join(args.dir, "bin", "python")
     print(f"[venv] {args.dir}: installing {args.requirements}", flush=True)
@@ -48,6 +90,7 @@ def main() -> int:
     with open(tmp, "w") as f:
         json.dump(marker, f, indent=1, sort_keys=True)
         f.write("\n")
+    shutil.copyfile(tmp, os.path.join(args.dir, KEEP))
     os.replace(tmp, args.marker)
     print(f"[venv] ready: python {version}, {len(packages)} distributions", flush=True)
     return 0
