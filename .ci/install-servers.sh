@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real servers the remote-cache and SLURM tests start on localhost (DESIGN.md
 # decisions 9, 10): nginx (WebDAV PUT is in the core dav module), slurm-wlm and munge.
-# Idempotent: installs only what is missing, so CI can run it on every job.
+# Idempotent: installs only what is missing; `npm test` (test/util/prereqs.ts) runs it before the
+# suites that start these servers. Exit 3: something is missing and root is not available.
 set -euo pipefail
+# The daemons live in sbin, which a non-root user's PATH often lacks.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 need=()
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
@@ -17,14 +20,21 @@ if [ ${#need[@]} -eq 0 ]; then
 fi
 
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" -ne 0 ]; then
+  if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+    echo "install-servers: ${need[*]} missing; installing needs root or passwordless sudo" >&2
+    exit 3
+  fi
+fi
 echo "install-servers: installing ${need[*]}"
-$SUDO apt-get update -q
+# Wait for another apt/dpkg (e.g. a second test run installing at the same time) instead of failing;
+# the variable is passed through env because sudo drops the caller's environment.
+APT=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
+$SUDO "${APT[@]}" update
 # nginx-light was dropped from newer Debian releases; fall back to plain nginx.
-if ! $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"; then
+if ! $SUDO "${APT[@]}" install -y --no-install-recommends "${need[@]}"; then
   fallback=("${need[@]/nginx-light/nginx}")
-  $SUDO apt-get install -y -q --no-install-recommends "${fallback[@]}"
+  $SUDO "${APT[@]}" install -y --no-install-recommends "${fallback[@]}"
 fi
 # The Debian packages start services through systemd where it exists; the tests run their own
 # instances on free ports with their own keys, so nothing else is configured here.

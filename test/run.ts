@@ -3,6 +3,10 @@
  * Node process (uvu has no isolation between files and swallows hook errors), sums the results
  * and ends with the plain line `N passed, N failed, N skipped` that CI reads.
  *
+ * Before the first suite starts it makes what the selected suites need (test/util/prereqs.ts): the
+ * Debian servers (nginx, slurm-wlm, munge) and the pinned test venv, skipping what is there. A
+ * prerequisite that cannot be made fails the suites needing it with one message; the rest still run.
+ *
  * Usage: npm test [-- <substring filter>...]
  *   BEVBUILD_TEST_JOBS=N   run N files at once (default 1: the e2e suites use both cores)
  */
@@ -10,6 +14,7 @@ import {spawn} from 'node:child_process';
 import {readdirSync, statSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {ensureServers, needsOf, prepareVenv, type Needs, type Prepared} from './util/prereqs.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -69,6 +74,27 @@ function runFile(file: string): Promise<FileResult> {
 const files = findTests(join(root, 'test')).filter(
   (f) => filters.length === 0 || filters.some((s) => f.includes(s)),
 );
+
+// Prerequisites, once, before any suite (their install time is outside every test's timeout).
+const needs = new Map(files.map((f) => [f, needsOf(f)]));
+const prepared = new Map<keyof Needs, Prepared>();
+const steps: [keyof Needs, string, () => Prepared][] = [
+  ['servers', 'nginx, slurm-wlm, munge', ensureServers],
+  ['venv', 'the pinned Python test venv', prepareVenv],
+];
+for (const [need, what, make] of steps) {
+  if (![...needs.values()].some((n) => n[need])) continue;
+  console.log(`\n▶ preparing ${what}`);
+  const p = make();
+  prepared.set(need, p);
+  if (!p.ok) console.log(`✘ ${p.message}`);
+}
+/** The message of the first prerequisite of `file` that could not be made, if any. */
+function unmet(file: string): string | undefined {
+  for (const [need, p] of prepared) if (needs.get(file)?.[need] && !p.ok) return `needs ${need}, which could not be made (above)`;
+  return undefined;
+}
+
 const jobs = Math.max(1, Number(process.env['BEVBUILD_TEST_JOBS'] ?? 1));
 const results: FileResult[] = [];
 let next = 0;
@@ -76,13 +102,21 @@ await Promise.all(
   Array.from({length: jobs}, async () => {
     while (next < files.length) {
       const file = files[next++]!;
-      console.log(`\n▶ ${relative(root, file)}`);
+      const rel = relative(root, file);
+      const why = unmet(file);
+      if (why) {
+        console.log(`\n✘ ${rel}: not run, ${why} (counted as 1 failure)`);
+        results.push({file: rel, passed: 0, failed: 1, skipped: 0, ms: 0});
+        continue;
+      }
+      console.log(`\n▶ ${rel}`);
       results.push(await runFile(file));
     }
   }),
 );
 
 console.log('\nper file:');
+for (const p of prepared.values()) if (!p.ok) console.log(`  ✘ prerequisite: ${p.message}`);
 for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
   console.log(
     `  ${r.failed ? '✘' : '✔'} ${r.file.padEnd(40)} ${r.passed} passed, ${r.failed} failed` +
