@@ -32,6 +32,21 @@ test('a tool that exits 0 without a declared output fails the node and records n
   assert.equal(executedIds(again.events), ['a', 'z']);
 }));
 
+test('a failed node\'s message names the kept copy of its staging dir, not the deleted one', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({
+    'bevbuild.config.ts': shConfig(`    v: sh({script: 'mkdir -p "$1"; echo "<p>FAIL</p>" > "$1/report.html"; echo "report: $1/report.html" >&2; exit 1', outputs: ['out/validation']}),`),
+  });
+  const r = await rig.json(['v']);
+  assert.is(r.code, 1);
+  const details = r.events.find((e) => e['type'] === 'failed')!['details'] as string[];
+  const report = /^report: (\S+)$/.exec(details.find((d) => d.startsWith('report: '))!)![1]!;
+  assert.match(report, /\.outputs\/out\/validation\/report\.html$/);
+  assert.is(readFileSync(report, 'utf8'), '<p>FAIL</p>\n', 'the path in the message opens the report');
+  const log = readFileSync(String(r.events.find((e) => e['type'] === 'failed')!['logFile']), 'utf8');
+  assert.match(log, /\[bevbuild\] the staging dir \S+ named above was kept as \S+\.outputs/);
+}));
+
 test('a failing tool shows its log tail and exit code 1; stop-starting-new vs --keep-going', withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   rig.write({

@@ -5,7 +5,7 @@
  * materialized in the workspace, and only then is the action recorded. A failure or Ctrl-C at any
  * point leaves no record, so the next build runs the node again.
  */
-import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
@@ -65,7 +65,11 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     if (result && !result.ok && node.stage && existsSync(stageDir)) {
       try {
         renameSync(stageDir, keep);
-        result.error.details = [...(result.error.details ?? []), `partial outputs kept in ${keep}`];
+        // The tool named staging paths (e.g. `report: …/out/…/report.html`): point them at the kept copy.
+        const kept = (s: string) => s.replaceAll(`${stageDir}/`, `${keep}/`);
+        result.error.message = kept(result.error.message);
+        result.error.details = [...(result.error.details ?? []).map(kept), `partial outputs kept in ${keep}`];
+        appendFileSync(logFile, `\n[bevbuild] the staging dir ${stageDir} named above was kept as ${keep}\n`);
       } catch {
         // best effort
       }
