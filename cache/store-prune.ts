@@ -72,6 +72,9 @@ export async function pruneStore(root: string, opts: {maxSizeBytes: number; grac
       }
     }
     for (const d of refs) if (!objects.has(d)) complete = false;
+    // The provenance envelope lives and dies with its record (a record without it still restores).
+    const prov = parsed.value.provenance?.digest;
+    if (prov && objects.has(prov)) refs.add(prov);
     if (!complete) await dropRecord(f);
     else records.push({...f, refs});
   }

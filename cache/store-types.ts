@@ -29,3 +29,5 @@ export interface ActionRecord {
   /** Free-form: params, argv, env fingerprint, validator summary… */
   meta?: Record<string, unknown>;
 }
+  /** The provenance of this action: a DSSE envelope stored as an object (`src/provenance/`). */
+  provenance?: {digest: Digest; size: number};

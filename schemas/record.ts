@@ -56,3 +56,4 @@ export const ActionRecordSchema: z.ZodType<ActionRecord> = z.strictObject({
 export function actionRecordJsonSchema(): unknown {
   return z.toJSONSchema(ActionRecordSchema);
 }
+  provenance: z.strictObject({digest: DigestSchema, size: z.number().int().nonnegative()}).optional(),

@@ -1,10 +1,16 @@
 /** `graph`, `why`, `status`, `cache prune`, `clean`: what users look at and tidy up with. */
+import {setTimeout as sleep} from 'node:timers/promises';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
 import {BEVBUILD, WorkspaceRig, shConfig, summaryOf} from './util/workspace-rig.ts';
 
 const test = suite('commands');
+
+/** Polls until `check` holds (the test's timeout is the hang guard). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await sleep(50);
+}
 
 const config = shConfig(`    'data/x': sh({script: 'cat "$1" > "$2"', inputs: ['src/x.txt'], outputs: ['out/x']}),
     'train/x': sh({script: 'cat "$1" "$1" > "$2"', inputs: ['out/x'], outputs: ['out/ckpt']}),
@@ -55,6 +61,23 @@ test('cache prune bounds the store; clean keeps it (restore), clean --all drops 
   assert.not.ok(rig.exists('.bevbuild'));
   r = await rig.json(['deploy/x']);
   assert.equal(summaryOf(r.events).executed, 3);
+}));
+
+test('clean --all waits for a running build instead of deleting its store and staging', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': shConfig(`    slow: sh({script: 'touch started; while [ ! -f go ]; do sleep 0.05; done; echo done > "$1"', outputs: ['out/slow']}),`)});
+  const build = rig.spawn(['slow']);
+  await until(() => rig.exists('started'));
+  const clean = rig.spawn(['clean', '--all']);
+  await until(() => /clean waits for it to finish/.test(clean.output()));
+  assert.ok(rig.exists('.bevbuild/runs'), 'the running build\'s staging is still there while clean waits');
+  rig.write({go: ''});
+  const b = await build.done;
+  assert.is(b.code, 0, b.stderr);
+  const c = await clean.done;
+  assert.is(c.code, 0, c.stderr);
+  assert.not.ok(rig.exists('.bevbuild'), 'clean --all ran after the build');
+  assert.not.ok(rig.exists('out/slow'));
 }));
 
 test('on a terminal a live line shows done/total and the running nodes; in CI plain lines only', withTimeout(async () => {

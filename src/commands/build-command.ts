@@ -9,6 +9,7 @@ import {EXIT, makeReporter, openAndSelect} from './common.ts';
 import {makeRemote} from './remote-setup.ts';
 import {slurmExecutor} from './slurm-setup.ts';
 
+import {loadSigningKey} from '../provenance/keys.ts';
 /** Watch mode re-imports the config after an edit (`fresh`) and wants the output paths to ignore. */
 export interface BuildHooks {
   fresh?: boolean;
@@ -29,6 +30,12 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
   try {
     ws.remote = await makeRemote(opts, ws);
     const gpuIds = ws.config.pools?.gpu ?? (process.env['CUDA_VISIBLE_DEVICES'] ? process.env['CUDA_VISIBLE_DEVICES'].split(',').filter(Boolean) : []);
+    const signing = loadSigningKey(ws.graph.root, ws.config.provenance);
+    if (!signing.ok) {
+      process.stderr.write(`bevbuild: ${signing.error.message}\n`);
+      return EXIT.usage;
+    }
+    ws.signingKey = signing.value;
     const summary = await build(ws, {
       targets,
       jobs: opts.jobs ?? ws.config.pools?.cpu ?? availableParallelism(),

@@ -1,28 +1,50 @@
 /**
  * `bevbuild clean [targets]`: deletes the workspace copies of outputs (the store keeps them, so
  * the next build restores instead of re-running). `--all` also deletes the store and envs.
+ * Both take the workspace lock first: deleting the store, state or envs under a running build
+ * would break it, so clean waits for that build to finish (and says so).
  */
-import {rmSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {readdirSync, rmSync, rmdirSync} from 'node:fs';
+import {join, resolve} from 'node:path';
 import type {Options} from '../cli-options.ts';
+import {workspacePaths} from '../engine/workspace.ts';
+import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
+import {sweepStrayTemps} from '../../cache/stray-temps.ts';
 import {closure} from '../graph/graph.ts';
 import {EXIT, makeReporter, openAndSelect} from './common.ts';
 
 export async function cleanCommand(opts: Options): Promise<number> {
-  const opened = await openAndSelect(opts, makeReporter(opts, 0), true);
-  if (typeof opened === 'number') return opened;
-  const {ws, targets} = opened;
-  const ids = opts.targets.length ? targets : closure(ws.graph, targets);
-  let removed = 0;
-  for (const id of ids) {
-    for (const o of ws.graph.nodes.get(id)!.outputs) {
-      rmSync(resolve(ws.graph.root, o), {recursive: true, force: true});
-      removed++;
+  const paths = workspacePaths(opts.root);
+  // Before the workspace is opened: its state must be read after the running build saved it.
+  const lock = await acquireWorkspaceLock(paths.dir, (pid) =>
+    process.stderr.write(`another bevbuild (pid ${pid}) is using this workspace; clean waits for it to finish (Ctrl-C to give up)\n`));
+  try {
+    const opened = await openAndSelect(opts, makeReporter(opts, 0), true);
+    if (typeof opened === 'number') return opened;
+    const {ws, targets} = opened;
+    const ids = opts.targets.length ? targets : closure(ws.graph, targets);
+    let removed = 0;
+    for (const id of ids) {
+      for (const o of ws.graph.nodes.get(id)!.outputs) {
+        rmSync(resolve(ws.graph.root, o), {recursive: true, force: true});
+        removed++;
+      }
+      ws.state.delete(id);
     }
-    ws.state.delete(id);
+    await sweepStrayTemps(ws.graph.root, ids.flatMap((id) => ws.graph.nodes.get(id)!.outputs), ws.store.root); // leftovers of killed builds
+    ws.state.save();
+    // Everything but the lock we hold; the emptied directory goes when the lock is released.
+    if (opts.all) for (const name of readdirSync(paths.dir)) if (name !== 'lock') rmSync(join(paths.dir, name), {recursive: true, force: true});
+    process.stderr.write(`removed ${removed} output path(s) of ${ids.length} artifact(s)${opts.all ? ' and the whole .bevbuild/ (store, state, envs, logs)' : '; the store still holds them (next build restores)'}\n`);
+    return EXIT.ok;
+  } finally {
+    lock.release();
+    if (opts.all) {
+      try {
+        rmdirSync(paths.dir); // not if another bevbuild took the lock the moment it was released
+      } catch {
+        // not empty: in use again
+      }
+    }
   }
-  ws.state.save();
-  if (opts.all) rmSync(ws.paths.dir, {recursive: true, force: true});
-  process.stderr.write(`removed ${removed} output path(s) of ${ids.length} artifact(s)${opts.all ? ' and the whole .bevbuild/ (store, state, envs, logs)' : '; the store still holds them (next build restores)'}\n`);
-  return EXIT.ok;
 }

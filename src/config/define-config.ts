@@ -5,6 +5,7 @@
 import type {CallSite} from './call-site.ts';
 import {lazyCallSite} from './call-site.ts';
 import type {ArtifactDecl} from './define-rule.ts';
+import type {ProvenanceConfig} from '../provenance/keys.ts';
 
 export interface RemoteConfig {
   /** Base URL of a Bazel-HTTP-cache server (`/cas/<sha256>`, `/ac/<key>`). */
@@ -23,6 +24,8 @@ export interface ConfigSpec {
   pools?: {cpu?: number; gpu?: string[]};
   /** Extra environment variables passed through to tools (not keyed). PATH, HOME, LANG… always pass. */
   envPassthrough?: string[];
+  /** Provenance signing and trust (README "Provenance"): the writer key file, trusted public keys. */
+  provenance?: ProvenanceConfig;
   remote?: RemoteConfig;
 }
 

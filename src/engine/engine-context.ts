@@ -1,4 +1,5 @@
 /** What every engine step needs: the analysed graph, the workspace's store, memo and state, and a reporter. */
+import type {KeyObject} from 'node:crypto';
 import type {LocalStore} from '../../cache/local-store.ts';
 import type {PathDigest, StatMemo} from '../../cache/stat-memo.ts';
 import type {Graph} from '../graph/graph.ts';
@@ -21,4 +22,6 @@ export interface EngineContext {
    * Entries of a node's outputs are dropped as soon as the node restores or runs.
    */
   prefetched?: Map<string, PathDigest> | undefined;
+  /** The ed25519 writer key that signs provenance (`src/provenance/keys.ts`); unsigned without one. */
+  signingKey?: KeyObject | undefined;
 }

@@ -10,6 +10,8 @@ import {HttpRemoteCache, remoteAuthFromEnv} from '../../cache/remote-http.ts';
 import type {ActionRecord, LocalStore, OutputEntry} from '../../cache/local-store.ts';
 import {ActionRecordSchema, TreeManifestSchema} from '../../schemas/record.ts';
 import type {RemoteBridge} from './remote-bridge.ts';
+import {admitRemoteRecord} from '../provenance/remote-trust.ts';
+import type {KeyObject} from 'node:crypto';
 
 export interface HttpRemoteBridgeOptions {
   url: string;
@@ -18,6 +20,8 @@ export interface HttpRemoteBridgeOptions {
   timeoutMs: number;
   store: LocalStore;
   warn: (message: string) => void;
+  /** Trusted provenance keys: when given, records not signed by one of them are refused. */
+  trustedKeys?: readonly KeyObject[];
 }
 
 export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
@@ -51,6 +55,13 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
     if (!(await ensure(e.digest))) return undefined;
     const m = await manifestOf(e.digest);
     if (!m) warnOnce(`reading the directory manifest ${e.digest.slice(0, 12)} of ${e.path}`, 'it is not a valid manifest');
+  /** Brings a record's provenance along; with trusted keys, refuses what none of them signed. */
+  const admit = async (rec: ActionRecord): Promise<ActionRecord | undefined> => {
+    const r = await admitRemoteRecord(rec, {fetch: ensure, objectPath: (d) => o.store.objectPath(d), trusted: o.trustedKeys ?? []});
+    if (!r.ok) warn(`remote cache ${client.displayUrl}: ignoring the record of ${rec.nodeId} (${r.error}); building locally`);
+    return r.ok ? r.value : undefined;
+  };
+
     return m ? [{digest: e.digest}, ...m.entries.map((f) => ({digest: f.digest, size: f.size}))] : undefined;
   };
 
@@ -65,7 +76,7 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
       if (!r.value) return undefined;
       try {
         const rec = ActionRecordSchema.safeParse(JSON.parse(r.value.toString('utf8')));
-        if (rec.success && rec.data.key === key) return rec.data;
+        if (rec.success && rec.data.key === key) return await admit(rec.data);
       } catch {
         // fall through: a record that does not parse is treated as a miss
       }
@@ -86,6 +97,10 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
         const files = await filesOf(e);
         for (const f of files ?? []) {
           const r = await client.putObject(f.digest, o.store.objectPath(f.digest));
+      if (record.provenance) {
+        const p = await client.putObject(record.provenance.digest, o.store.objectPath(record.provenance.digest));
+        if (!p.ok) return warnOnce(`upload of the provenance of ${record.nodeId}`, p.error.message);
+      }
           if (!r.ok) return warnOnce(`upload of ${e.path}`, r.error.message);
         }
       }

@@ -15,6 +15,7 @@ import {runLocal} from '../executors/local.ts';
 import type {ExecJob, Executor} from '../executors/job.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {fail, ok, type Failure, type Result} from '../result.ts';
+import {provenanceEnabled, recordProvenance} from '../provenance/collect.ts';
 import type {KeyRecord} from './action-key.ts';
 import {childEnv} from './child-env.ts';
 import type {EngineContext} from './engine-context.ts';
@@ -120,6 +121,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     if (!executor) return fail('no-executor', `executor "${node.executor}" is not available (configure it or choose executor "local")`, {nodeId: node.id});
     const ran = await executor(job, req.signal);
     if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
+    const startedOn = new Date();
     const checkByRule = node.rule.exitCode === 'check'; // the rule's check, not the exit code, decides
     if (ran.value.exitCode !== 0 && !checkByRule) {
       return fail('exit-non-zero', `${argv[0]} exited with ${ran.value.signal ?? `code ${ran.value.exitCode}`}`, {nodeId: node.id, details: tail(logFile)});
@@ -161,6 +163,10 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     } : undefined;
     if (record) await ctx.store.writeRecord(record);
     return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs, record});
+    if (record && provenanceEnabled()) {
+      const finishedOn = new Date(startedOn.getTime() + ran.value.durationMs);
+      record.provenance = await recordProvenance(ctx, {node, key: req.key, keyRecord: req.keyRecord, outputs: outputs.value, runId, startedOn, finishedOn, externalId: ran.value.externalId, scratch: runDir});
+    }
   }
 }
 
