@@ -28,6 +28,6 @@ export interface ActionRecord {
   inputs: Record<string, Digest>;
   /** Free-form: params, argv, env fingerprint, validator summary… */
   meta?: Record<string, unknown>;
-}
   /** The provenance of this action: a DSSE envelope stored as an object (`src/provenance/`). */
   provenance?: {digest: Digest; size: number};
+}

@@ -50,10 +50,10 @@ export const ActionRecordSchema: z.ZodType<ActionRecord> = z.strictObject({
   runId: z.string(),
   inputs: z.record(z.string(), DigestSchema),
   meta: z.record(z.string(), z.unknown()).optional(),
+  provenance: z.strictObject({digest: DigestSchema, size: z.number().int().nonnegative()}).optional(),
 });
 
 /** JSON Schema of an action record, for people reading the store by hand. */
 export function actionRecordJsonSchema(): unknown {
   return z.toJSONSchema(ActionRecordSchema);
 }
-  provenance: z.strictObject({digest: DigestSchema, size: z.number().int().nonnegative()}).optional(),

@@ -19,7 +19,9 @@ export type DiagnosticCode =
   | 'cycle'
   | 'missing-input'
   | 'unknown-artifact'
-  | 'unknown-target';
+  | 'unknown-target'
+  | 'no-gpu'
+  | 'unavailable';
 
 export interface Diagnostic {
   code: DiagnosticCode;

@@ -5,11 +5,13 @@ import {build} from '../engine/build.ts';
 import {closure} from '../graph/graph.ts';
 import {runLocal} from '../executors/local.ts';
 import type {Options} from '../cli-options.ts';
-import {EXIT, makeReporter, openAndSelect} from './common.ts';
+import {EXIT, makeReporter, openAndSelect, printDiagnostics} from './common.ts';
+import {discoverGpus} from '../engine/resources.ts';
+import {cannotRunHere} from '../engine/runnable-here.ts';
 import {makeRemote} from './remote-setup.ts';
+import {loadSigningKey} from '../provenance/keys.ts';
 import {slurmExecutor} from './slurm-setup.ts';
 
-import {loadSigningKey} from '../provenance/keys.ts';
 /** Watch mode re-imports the config after an edit (`fresh`) and wants the output paths to ignore. */
 export interface BuildHooks {
   fresh?: boolean;
@@ -28,14 +30,22 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
     ? undefined
     : await acquireWorkspaceLock(ws.paths.dir, (pid) => ws.reporter.log({type: 'warning', message: `another bevbuild (pid ${pid}) is building this workspace; waiting for it to finish`}));
   try {
-    ws.remote = await makeRemote(opts, ws);
-    const gpuIds = ws.config.pools?.gpu ?? (process.env['CUDA_VISIBLE_DEVICES'] ? process.env['CUDA_VISIBLE_DEVICES'].split(',').filter(Boolean) : []);
     const signing = loadSigningKey(ws.graph.root, ws.config.provenance);
     if (!signing.ok) {
       process.stderr.write(`bevbuild: ${signing.error.message}\n`);
       return EXIT.usage;
     }
     ws.signingKey = signing.value;
+    ws.remote = await makeRemote(opts, ws);
+    const gpus = ws.config.pools?.gpu ? {ids: ws.config.pools.gpu, source: 'pools.gpu of bevbuild.config.ts'} : discoverGpus();
+    const gpuIds = gpus.ids;
+    // Plan time: what cannot run here stops a build now, not after hours of other work.
+    const blocked = cannotRunHere(closure(ws.graph, targets).map((id) => ws.graph.nodes.get(id)!), ws.graph.root, ws.state, gpus);
+    if (blocked.length && !opts.dryRun) {
+      printDiagnostics(blocked, process.cwd(), opts.json);
+      return EXIT.usage;
+    }
+    for (const d of blocked) ws.reporter.log({type: 'warning', message: `${d.message} (a build would stop here with exit 2)`});
     const summary = await build(ws, {
       targets,
       jobs: opts.jobs ?? ws.config.pools?.cpu ?? availableParallelism(),

@@ -1,6 +1,7 @@
 /** `bevbuild cache prune --max-size <size>`: bounds the local store, least recently used first. */
 import type {Options} from '../cli-options.ts';
 import {LocalStore} from '../../cache/local-store.ts';
+import {sweepStrayTemps} from '../../cache/stray-temps.ts';
 import {workspacePaths} from '../engine/workspace.ts';
 import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
 import {EXIT} from './common.ts';
@@ -10,6 +11,7 @@ export async function pruneCommand(opts: Options): Promise<number> {
   const lock = await acquireWorkspaceLock(paths.dir, (pid) => process.stderr.write(`waiting for bevbuild pid ${pid}…\n`));
   try {
     const store = new LocalStore(paths.cache);
+    await sweepStrayTemps(opts.root, [], paths.cache); // staging files of killed builds
     const r = await store.prune({maxSizeBytes: opts.maxSize!});
     const line = {type: 'prune', ...r};
     if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -87,7 +87,19 @@ export interface RuleSpec<S extends z.ZodType> {
   exitCode?: 'fail' | 'check';
   /** Rule-specific success checks after the tool exited 0 and every output exists (see `exitCode`). */
   check?: (p: z.output<S>, ctx: CheckContext) => Promise<Result<void>> | Result<void>;
+  /**
+   * Variables of the invoking shell the tool reads and gets as they are, when set (device
+   * selectors, retry/cool-down knobs, a runtime's `setvars` variables). Not keyed: they must not
+   * change what the tool produces — a variable that does belongs in `env`.
+   */
+  passEnv?: (p: z.output<S>) => string[];
   /** For toolchain rules: the interpreter path nodes using this toolchain get from `ctx.python()`. */
+  /**
+   * Why this artifact cannot be built with the current settings (e.g. a dataset variable is not
+   * set), or undefined. Checked for the selected targets before anything runs: a build stops with
+   * exit 2 and this message, a dry run plans and warns. Artifacts that are not selected never matter.
+   */
+  unavailable?: (p: z.output<S>) => string | undefined;
   providesPython?: (p: z.output<S>, root: string) => string;
   /**
    * For toolchain rules: what changed since the toolchain was last built, in words (`nncf
@@ -171,3 +183,5 @@ export function defineRule<S extends z.ZodType>(spec: RuleSpec<S>): Rule<S> {
 export function isArtifactDecl(v: unknown): v is ArtifactDecl {
   return typeof v === 'object' && v !== null && (v as ArtifactDecl).kind === 'artifact';
 }
+    passEnv: z.function().optional(),
+    unavailable: z.function().optional(),

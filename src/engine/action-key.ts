@@ -31,6 +31,11 @@ export interface KeyRecord {
   inputs: Record<string, Digest | 'missing'>;
   outputs: string[];
   platform: string;
+  /**
+   * Not hashed: the byte digests behind inputs keyed by their semantic digest (a producer's output
+   * with `semantic` declared), so `why` can say "bytes changed, semantics equal" later.
+   */
+  bytes?: Record<string, Digest>;
 }
 
 /** A context whose paths are placeholders: what argv/env look like independent of machine and run. */
@@ -48,7 +53,7 @@ export function placeholderContext(node: GraphNode): RunContext {
   };
 }
 
-export function buildKeyRecord(node: GraphNode, inputs: Record<string, Digest | 'missing'>): KeyRecord {
+export function buildKeyRecord(node: GraphNode, inputs: Record<string, Digest | 'missing'>, bytes?: Map<string, Digest>): KeyRecord {
   const ctx = placeholderContext(node);
   const p = node.params;
   return {
@@ -61,9 +66,10 @@ export function buildKeyRecord(node: GraphNode, inputs: Record<string, Digest | 
     inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [portable(k), v])),
     outputs: [...node.outputs].sort(),
     platform: `${process.platform}-${process.arch}`,
+    ...(bytes?.size ? {bytes: Object.fromEntries([...bytes].map(([k, v]) => [portable(k), v]))} : {}),
   };
 }
 
 export function actionKey(record: KeyRecord): Digest {
-  return hashBytes(canonicalJson(record));
+  return hashBytes(canonicalJson({...record, bytes: undefined}));
 }

@@ -55,14 +55,14 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
     if (!(await ensure(e.digest))) return undefined;
     const m = await manifestOf(e.digest);
     if (!m) warnOnce(`reading the directory manifest ${e.digest.slice(0, 12)} of ${e.path}`, 'it is not a valid manifest');
+    return m ? [{digest: e.digest}, ...m.entries.map((f) => ({digest: f.digest, size: f.size}))] : undefined;
+  };
+
   /** Brings a record's provenance along; with trusted keys, refuses what none of them signed. */
   const admit = async (rec: ActionRecord): Promise<ActionRecord | undefined> => {
     const r = await admitRemoteRecord(rec, {fetch: ensure, objectPath: (d) => o.store.objectPath(d), trusted: o.trustedKeys ?? []});
     if (!r.ok) warn(`remote cache ${client.displayUrl}: ignoring the record of ${rec.nodeId} (${r.error}); building locally`);
     return r.ok ? r.value : undefined;
-  };
-
-    return m ? [{digest: e.digest}, ...m.entries.map((f) => ({digest: f.digest, size: f.size}))] : undefined;
   };
 
   return {

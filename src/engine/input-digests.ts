@@ -12,6 +12,7 @@ import {expandGlob, globBase} from '../graph/glob.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {EngineContext} from './engine-context.ts';
 import {digestsOf} from './decide.ts';
+import {buildKeyRecord, type KeyRecord} from './action-key.ts';
 
 export type OutputsOf = (id: string) => OutputEntry[] | undefined;
 export type KeyOf = (id: string) => string | undefined;
@@ -21,6 +22,8 @@ export async function inputDigests(
   node: GraphNode,
   outputsOf: OutputsOf,
   keyOf: KeyOf,
+  /** Filled with the byte digests of inputs keyed by their semantic digest (see `KeyRecord.bytes`). */
+  bytes?: Map<string, Digest>,
 ): Promise<Record<string, Digest | 'missing'>> {
   const {graph} = ctx;
   // A Map while collecting (keys are arbitrary strings: an object would go to dictionary mode).
@@ -32,13 +35,19 @@ export async function inputDigests(
       const owner = graph.outputOwner.get(a);
       if (!owner || owner === node.id) continue;
       const entry = outputsOf(owner)?.find((o) => o.path === a);
-      result.set(`@${owner}:${a}`, entry ? entry.digest : 'missing');
+      result.set(`@${owner}:${a}`, entry ? keyed(`@${owner}:${a}`, entry) : 'missing');
       return true;
     }
     return false;
   };
   const allOf = (id: string) => {
-    for (const o of outputsOf(id) ?? []) result.set(`@${id}:${o.path}`, o.digest);
+    for (const o of outputsOf(id) ?? []) result.set(`@${id}:${o.path}`, keyed(`@${id}:${o.path}`, o));
+  };
+  /** A producer's output is keyed by its semantic digest when it has one (early cutoff on meaning). */
+  const keyed = (name: string, o: OutputEntry): Digest => {
+    if (o.semantic === undefined) return o.digest;
+    bytes?.set(name, o.digest);
+    return o.semantic;
   };
 
   // A toolchain enters by its *key* (requirements, interpreter, rule version), not its outputs:
@@ -65,4 +74,10 @@ export async function inputDigests(
     });
   }
   return Object.fromEntries(result);
+}
+
+/** A node's key record: its input digests (semantic where declared) with the bytes behind them. */
+export async function keyRecordOf(ctx: EngineContext, node: GraphNode, outputsOf: OutputsOf, keyOf: KeyOf): Promise<KeyRecord> {
+  const bytes = new Map<string, Digest>();
+  return buildKeyRecord(node, await inputDigests(ctx, node, outputsOf, keyOf, bytes), bytes);
 }

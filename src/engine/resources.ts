@@ -5,6 +5,8 @@
  * may pass one that does not (CPU work flows around queued GPU work). A request larger than the
  * pool is clamped to the pool (a 4-slot job on a 2-core machine runs alone, not never).
  */
+import {spawnSync} from 'node:child_process';
+
 export interface Grant {
   gpus: string[];
   release(): void;
@@ -73,4 +75,31 @@ export class ResourcePools {
       });
     }
   }
+}
+
+/** The `gpu` pool's device ids when the config sets no `pools.gpu`, and where they came from. */
+export interface DiscoveredGpus {
+  ids: string[];
+  /** In words, for messages: `CUDA_VISIBLE_DEVICES="0,1"`, `nvidia-smi -L (2 GPUs)`, `nvidia-smi not found…`. */
+  source: string;
+}
+
+/**
+ * The GPUs this machine offers its tools (DESIGN.md decision 15: discovered, not assumed). The
+ * invoking shell's `CUDA_VISIBLE_DEVICES`, when set, is the user's explicit choice and wins (set to
+ * empty: no GPU); else `nvidia-smi -L` lists the devices (`GPU 0: …` → id `0`); else none.
+ */
+export function discoverGpus(env: NodeJS.ProcessEnv = process.env): DiscoveredGpus {
+  const visible = env['CUDA_VISIBLE_DEVICES'];
+  if (visible !== undefined) {
+    const ids = visible.split(',').map((s) => s.trim()).filter(Boolean);
+    return {ids, source: `CUDA_VISIBLE_DEVICES="${visible}" of the invoking shell`};
+  }
+  const r = spawnSync('nvidia-smi', ['-L'], {encoding: 'utf8', timeout: 15_000, env});
+  if (r.error || r.status !== 0) {
+    const why = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'not found on PATH' : `failed (${r.error?.message ?? `exit ${r.status}`}: ${(r.stderr ?? '').trim().split('\n')[0] ?? ''})`;
+    return {ids: [], source: `nvidia-smi ${why}, CUDA_VISIBLE_DEVICES unset`};
+  }
+  const ids = [...r.stdout.matchAll(/^GPU (\d+):/gm)].map((m) => m[1]!);
+  return {ids, source: `nvidia-smi -L (${ids.length} GPU${ids.length === 1 ? '' : 's'})`};
 }

@@ -103,7 +103,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     const env = childEnv({
       declared: node.rule.env ? node.rule.env(node.params, runCtx) : {},
       toolchain: toolchainEnv(ctx, node),
-      passthrough: req.passthroughEnv,
+      passthrough: [...req.passthroughEnv, ...(node.rule.passEnv ? node.rule.passEnv(node.params) : [])],
       gpus: req.gpus,
       tmp: tmpDir,
     });
@@ -119,9 +119,9 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     };
     const executor = req.executors[node.executor] ?? (node.executor === 'local' ? runLocal : undefined);
     if (!executor) return fail('no-executor', `executor "${node.executor}" is not available (configure it or choose executor "local")`, {nodeId: node.id});
+    const startedOn = new Date();
     const ran = await executor(job, req.signal);
     if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
-    const startedOn = new Date();
     const checkByRule = node.rule.exitCode === 'check'; // the rule's check, not the exit code, decides
     if (ran.value.exitCode !== 0 && !checkByRule) {
       return fail('exit-non-zero', `${argv[0]} exited with ${ran.value.signal ?? `code ${ran.value.exitCode}`}`, {nodeId: node.id, details: tail(logFile)});
@@ -161,12 +161,12 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       inputs: Object.fromEntries(Object.entries(req.keyRecord.inputs).filter(([, d]) => d !== 'missing')),
       meta: {argv: req.keyRecord.argv, ...(ran.value.externalId ? {externalId: ran.value.externalId} : {})},
     } : undefined;
-    if (record) await ctx.store.writeRecord(record);
-    return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs, record});
     if (record && provenanceEnabled()) {
       const finishedOn = new Date(startedOn.getTime() + ran.value.durationMs);
       record.provenance = await recordProvenance(ctx, {node, key: req.key, keyRecord: req.keyRecord, outputs: outputs.value, runId, startedOn, finishedOn, externalId: ran.value.externalId, scratch: runDir});
     }
+    if (record) await ctx.store.writeRecord(record);
+    return ok({outputs: outputs.value, logFile, durationMs: ran.value.durationMs, record});
   }
 }
 

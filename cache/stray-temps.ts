@@ -1,0 +1,56 @@
+/**
+ * Leftovers of interrupted bevbuild processes (issue 16 finding 4): the temp siblings that
+ * `materialize` and `replace` create beside an output (`.<name>.bevbuild-tmp-<pid>-<rand>`,
+ * `.<name>.bevbuild-old-<pid>-<rand>`) and the staging files in the store's `tmp/` (`<pid>-…`).
+ * A live process owns its temps; those of a dead pid are garbage and are removed.
+ */
+import {readdirSync} from 'node:fs';
+import {rm} from 'node:fs/promises';
+import {dirname, join, resolve} from 'node:path';
+
+/** Name of the temp sibling `materialize` builds an output in before renaming it into place. */
+export function tempSiblingName(dest: string, kind: 'tmp' | 'old'): string {
+  const base = dest.slice(dirname(dest).length + 1);
+  return join(dirname(dest), `.${base}.bevbuild-${kind}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+}
+
+const SIBLING = /^\..+\.bevbuild-(?:tmp|old)-(\d+)-[a-z0-9]+$/;
+const STORE_TMP = /^(\d+)-[a-z0-9]+-[a-z0-9]+$/;
+
+/** True while a process with this pid exists (EPERM: it exists but is someone else's). */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temps of dead processes beside the given workspace outputs and in `<storeRoot>/tmp`.
+ * Returns how many were removed. Never throws: a sweep is housekeeping, not part of a build.
+ */
+export async function sweepStrayTemps(root: string, outputs: Iterable<string>, storeRoot: string): Promise<number> {
+  const dirs = new Set<string>();
+  for (const o of outputs) dirs.add(dirname(resolve(root, o)));
+  let removed = 0;
+  const sweep = async (dir: string, pattern: RegExp) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return; // no such directory yet
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (!m || pidAlive(Number(m[1]))) continue;
+      await rm(join(dir, name), {recursive: true, force: true}).catch(() => {});
+      removed++;
+    }
+  };
+  for (const d of dirs) await sweep(d, SIBLING);
+  await sweep(join(storeRoot, 'tmp'), STORE_TMP);
+  return removed;
+}
