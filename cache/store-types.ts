@@ -11,6 +11,8 @@ export interface OutputEntry {
   /** bytes; for a dir, the sum over its files */
   size: number;
   executable?: boolean;
+  /** Digest of what the file means (a rule's `semantic` kind, `cache/semantic/`); dependents key on it. */
+  semantic?: Digest;
 }
 
 /** What a successful run of an action key produced. Schema: `schemas/record.ts`. */

@@ -36,6 +36,7 @@ export const OutputEntrySchema: z.ZodType<OutputEntry> = z.strictObject({
   digest: DigestSchema,
   size: z.number().int().nonnegative(),
   executable: z.boolean().optional(),
+  semantic: DigestSchema.optional(),
 });
 
 export const ActionRecordSchema: z.ZodType<ActionRecord> = z.strictObject({

@@ -5,6 +5,7 @@
 import type {Options} from '../cli-options.ts';
 import {EXIT, makeReporter, openAndSelect} from './common.ts';
 import {computePlan, type PlanEvent} from './plan.ts';
+import {semanticCutoffs} from '../engine/semantic-outputs.ts';
 
 export async function whyCommand(opts: Options): Promise<number> {
   const opened = await openAndSelect(opts, makeReporter(opts, 0), false);
@@ -26,7 +27,10 @@ export async function whyCommand(opts: Options): Promise<number> {
   };
   for (const t of targets) {
     const e = plan.get(t);
-    if (!e || e.action === 'fresh') out.push(`${t}: fresh — its outputs match the last good build; nothing to do`);
+    if (!e || e.action === 'fresh') {
+      out.push(`${t}: fresh — its outputs match the last good build; nothing to do`);
+      for (const c of semanticCutoffs(ws, t)) out.push(`  ${c} (early cutoff)`);
+    }
     else walk(t, 0);
   }
   if (opts.json) {

@@ -8,6 +8,7 @@ import {z} from 'zod';
 import type {SlurmResources} from '../executors/job.ts';
 import type {Result} from '../result.ts';
 import {lazyCallSite, type CallSite} from './call-site.ts';
+import {SEMANTIC_KINDS, type SemanticKind} from '../../cache/semantic/kinds.ts';
 
 /** An input: a workspace-relative (or absolute) file, directory or glob, or every output of an artifact. */
 export type InputRef = string | {artifact: string};
@@ -62,6 +63,18 @@ export interface RuleSpec<S extends z.ZodType> {
   inputs?: (p: z.output<S>, ctx: DeclContext) => InputRef[];
   /** Workspace-relative paths of every file or directory the tool produces. */
   outputs: (p: z.output<S>) => string[];
+  /**
+   * Outputs with a semantic digest (`cache/semantic/`): one kind for every output, or output path →
+   * kind. Dependents key on what the file means, so an output whose bytes change only in metadata
+   * (producer version, doc strings, timestamps) does not re-run them; `audit --rebuild` compares such
+   * outputs by meaning where bytes differ.
+   */
+  semantic?: SemanticKind | ((p: z.output<S>) => Record<string, SemanticKind>);
+  /**
+   * Set when the tool cannot give byte-identical outputs on a rerun (say why): `audit --rebuild`
+   * then accepts outputs whose semantic digests (see `semantic`, required) are equal.
+   */
+  nondeterministic?: string;
   argv: (p: z.output<S>, ctx: RunContext) => string[];
   /** Working directory, workspace-relative (default: workspace root). */
   cwd?: (p: z.output<S>) => string;
@@ -135,6 +148,8 @@ const ruleSpecShape = z
     toolchain: z.function().optional(),
     inputs: z.function().optional(),
     outputs: z.function(),
+    semantic: z.union([z.enum(SEMANTIC_KINDS), z.function()]).optional(),
+    nondeterministic: z.string().min(1).optional(),
     argv: z.function(),
     cwd: z.function().optional(),
     env: z.function().optional(),
@@ -152,7 +167,8 @@ const ruleSpecShape = z
     explainChange: z.function().optional(),
   })
   .strict()
-  .refine((s) => s.exitCode !== 'check' || s.check !== undefined, {path: ['check'], message: "exitCode: 'check' needs a check function: it decides success"});
+  .refine((s) => s.exitCode !== 'check' || s.check !== undefined, {path: ['check'], message: "exitCode: 'check' needs a check function: it decides success"})
+  .refine((s) => s.nondeterministic === undefined || s.semantic !== undefined, {path: ['semantic'], message: 'a nondeterministic rule needs `semantic` kinds for its outputs: audit --rebuild compares them by meaning'});
 
 /** A problem in a rule definition; reported with the config's diagnostics instead of throwing at import. */
 export interface RuleProblem {

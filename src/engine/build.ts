@@ -12,7 +12,7 @@ import type {Failure} from '../result.ts';
 import {actionKey, buildKeyRecord, type KeyRecord} from './action-key.ts';
 import {decide, type Decision} from './decide.ts';
 import type {EngineContext} from './engine-context.ts';
-import {inputDigests} from './input-digests.ts';
+import {keyRecordOf} from './input-digests.ts';
 import {ResourcePools} from './resources.ts';
 import {runLogFile, runNode} from './run-node.ts';
 import {mark} from '../timing.ts';
@@ -144,7 +144,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     let key: string;
     let keyRecord: KeyRecord;
     try {
-      keyRecord = buildKeyRecord(node, await inputDigests(ctx, node, outputsOf, (id) => keys.get(id)));
+      keyRecord = await keyRecordOf(ctx, node, outputsOf, (id) => keys.get(id));
       key = actionKey(keyRecord);
       keys.set(node.id, key);
       decision = await decide(ctx, node, key, keyRecord);
@@ -226,7 +226,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     if (!inputs.ok) return skip(node.id, 'an input could neither be downloaded from the remote cache nor rebuilt');
     if (inputs.changed) {
       // An input rebuilt locally differs from the bytes the remote record named: key what is consumed.
-      keyRecord = buildKeyRecord(node, await inputDigests(ctx, node, outputsOf, (id) => keys.get(id)));
+      keyRecord = await keyRecordOf(ctx, node, outputsOf, (id) => keys.get(id));
       key = actionKey(keyRecord);
       keys.set(node.id, key);
     }

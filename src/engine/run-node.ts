@@ -20,6 +20,7 @@ import type {KeyRecord} from './action-key.ts';
 import {childEnv} from './child-env.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
+import {withSemanticDigests} from './semantic-outputs.ts';
 
 export interface RunRequest {
   node: GraphNode;
@@ -200,7 +201,7 @@ async function collectOutputs(ctx: EngineContext, node: GraphNode, outPath: (p: 
     const m = await ctx.store.materialize(e, resolve(root, e.path), {memo: ctx.memo});
     if (!m.ok) return {ok: false, error: {...m.error, nodeId: node.id}};
   }
-  return ok(entries);
+  return ok(withSemanticDigests(root, node, entries, (message) => ctx.reporter.log({type: 'warning', message})));
 }
 
 function toolchainPython(ctx: EngineContext, node: GraphNode): string | undefined {
