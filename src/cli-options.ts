@@ -6,7 +6,7 @@ import {resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 import {fail, ok, type Result} from './result.ts';
 
-export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'help', 'version'] as const;
+export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'provenance', 'verify', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Options {
@@ -25,6 +25,8 @@ export interface Options {
   remoteUpload: boolean;
   remoteDownload: 'minimal' | 'all';
   all: boolean;
+  /** `--trusted-key` (verify): public key files to accept signatures from. */
+  trustedKeys: string[];
 }
 
 export function parseOptions(argv: string[]): Result<Options> {
@@ -46,6 +48,7 @@ export function parseOptions(argv: string[]): Result<Options> {
         'remote-upload': {type: 'boolean'},
         'remote-download': {type: 'string'},
         all: {type: 'boolean'},
+        'trusted-key': {type: 'string', multiple: true},
         help: {type: 'boolean', short: 'h'},
         version: {type: 'boolean', short: 'V'},
       },
@@ -76,6 +79,8 @@ export function parseOptions(argv: string[]): Result<Options> {
   const download = v['remote-download'] ?? process.env['BEVBUILD_REMOTE_DOWNLOAD'] ?? 'minimal';
   if (download !== 'minimal' && download !== 'all') return fail('usage', `expected --remote-download minimal|all, got "${download}"`);
   if ((command === 'why' || command === 'watch') && pos.length === 0) return fail('usage', `expected a target: bevbuild ${command} <target>`);
+  if (command === 'provenance' && pos.length === 0) return fail('usage', 'expected a target: bevbuild provenance <target> > bundle.jsonl');
+  if (command === 'verify' && pos.length !== 2) return fail('usage', 'expected `bevbuild verify <bundle.jsonl> <dir> --trusted-key <key.pub.pem>`');
   return ok({
     command,
     targets: pos,
@@ -91,6 +96,7 @@ export function parseOptions(argv: string[]): Result<Options> {
     remoteUpload: v['remote-upload'] ?? process.env['BEVBUILD_REMOTE_UPLOAD'] === '1',
     remoteDownload: download,
     all: v.all ?? false,
+    trustedKeys: v['trusted-key'] ?? [],
   });
 }
 
@@ -110,6 +116,8 @@ Usage
   bevbuild why <target>          what changed since the last good build, down to the root cause
   bevbuild graph [target] --format mermaid|dot|json
   bevbuild audit <target…>       verify workspace outputs and store objects against their records
+  bevbuild provenance <target>   print the signed provenance bundle of the target's closure (JSON lines)
+  bevbuild verify <bundle> <dir> check a deploy dir against a bundle offline (--trusted-key <pub.pem>)
   bevbuild clean [target…]       delete workspace outputs (the store keeps them: the next build restores)
   bevbuild cache prune --max-size 20G
   bevbuild watch <target…>       rebuild when inputs change (Ctrl-C to stop)
@@ -121,10 +129,14 @@ Options
   -n, --dry-run            print the plan with reasons; run nothing
       --json               NDJSON events on stdout; last line {"type":"summary",…}
   -v, --verbose            print fresh nodes and info lines too
-      --remote <url>       Bazel-HTTP remote cache (env BEVBUILD_REMOTE_URL); read-only unless
-      --remote-upload      (env BEVBUILD_REMOTE_UPLOAD=1) — meant for trusted CI
-      --remote-download minimal|all   fetch only what targets need (default) or everything
+      --remote <url>       Bazel-HTTP remote cache (env BEVBUILD_REMOTE_URL; default: remote.url
+                           of the config); read-only unless
+      --remote-upload      (env BEVBUILD_REMOTE_UPLOAD=1; 0 forces read-only; default: remote.upload
+                           of the config, else off) — meant for trusted CI
+      --remote-download minimal|all   fetch only what targets need or everything
+                           (env BEVBUILD_REMOTE_DOWNLOAD; default: remote.download, else minimal)
       --all                (clean) also delete the store, state, envs and logs
+      --trusted-key <pem>  (verify) a public key to accept (repeatable; env BEVBUILD_TRUSTED_KEYS)
   -V, --version            print the version
 
 Examples

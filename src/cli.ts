@@ -52,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/prune-command.ts')).pruneCommand(opts);
       case 'audit':
         return await (await import('./commands/audit-command.ts')).auditCommand(opts);
+      case 'provenance':
+        return await (await import('./commands/provenance-command.ts')).provenanceCommand(opts);
+      case 'verify':
+        return await (await import('./commands/verify-command.ts')).verifyCommand(opts);
       case 'watch':
         // @parcel/watcher is loaded only here: a plain build never pays for it.
         return await (await import('./commands/watch-command.ts')).watchCommand(opts, abort.signal);
