@@ -35,6 +35,8 @@ const FRAMES = Number(process.env['BEVBUILD_DEMO_FRAMES'] ?? 40);
 const VAL = FRAMES - Math.floor(FRAMES / 2);
 const bev = {repo: T, env: 'env/bev', code: [`${T}/bevlite/*.py`]};
 const ov = {repo: T, env: 'env/openvino', code: [`${T}/bevlite/*.py`]};
+/** The demo toolchain is CPU-only: its stand-ins for Intel's CUDA tools request no GPU (the real ones default to 1). */
+const cpuOnly = {gpus: 0};
 
 /** Per-dataset names, mirroring the real repo's dataset-scoped layout (pitfall 10). */
 const DATASETS = {
@@ -42,12 +44,14 @@ const DATASETS = {
   v2x: {cfg: 'V2X-I', preset: 'v2x' as const, deploy: 'v2xfusion', raw: `${T}/data/dair-v2x-i-kitti`, variant: 'dair-v2x-i-kitti' as const, root: `${T}/data/dair-v2x-i`},
 };
 /**
- * Gate tolerance. KITTI: exact per-frame count match (the seed's criterion). V2X: the miniature
- * model's V2X heads leave a few low-margin candidates near every threshold (its weakest true
- * detections score ≈0.13 against the preset's 0.1), so INT8 rounding can flip one box on a frame;
- * the demo allows ±1 box per frame there but requires INT8 to cover ≥ 90 % of FP32's boxes.
+ * Gate tolerance (native/compare.ts): INT8 boxes are matched to FP32 boxes (same class, centre
+ * within 1 m). Per frame at most one box may differ — an absolute tolerance: the miniature model
+ * leaves a few candidates near the score threshold (its weakest true V2X detections score ≈0.13
+ * against 0.1), so INT8 rounding can move or flip one box, which on an 8-box frame would be 12 % of
+ * a per-frame recall. Over all frames, ≥ 95 % of FP32 boxes must be matched. `validation.json`
+ * and the report show each target's margin to both thresholds.
  */
-const GATE_TOLERANCE: Record<Ds, {maxCountDiff?: number; minRecall?: number}> = {kitti: {}, v2x: {maxCountDiff: 1, minRecall: 0.9}};
+const GATE_TOLERANCE = {maxBoxDiff: 1, minRecall: 0.95};
 type Ds = keyof typeof DATASETS;
 
 function dataset(ds: Ds): [string, ArtifactDecl][] {
@@ -72,13 +76,13 @@ function pipelineB(ds: Ds): [string, ArtifactDecl][] {
   const gate = `build/validation/${ds}/second`;
   const q = {...ov, config, modelFp32: onnx, geoDir: geo, calibDir: calib, nCalib: VAL - Math.floor(VAL / 2), nVal: Math.floor(VAL / 2), device: 'CPU'};
   return [
-    [`train/${ds}/second`, train({...bev, config, runDir: `${T}/work_dirs/${d.cfg}/bevpoolv2`, epochs: 3, data: [d.root]})],
-    [`geometry/${ds}/second`, precomputeGeometry({...bev, config, checkpoint: ckpt, outDir: geo, data: [d.root]})],
-    [`onnx/${ds}/second`, exportUnifiedOnnx({...bev, config, checkpoint: ckpt, geometryDir: geo, output: onnx})],
-    [`calib/${ds}/second`, dumpVoxels({...bev, config, checkpoint: ckpt, outDir: calib, numFrames: VAL, data: [d.root]})],
+    [`train/${ds}/second`, train({...bev, ...cpuOnly, config, runDir: `${T}/work_dirs/${d.cfg}/bevpoolv2`, epochs: 3, data: [d.root]})],
+    [`geometry/${ds}/second`, precomputeGeometry({...bev, ...cpuOnly, config, checkpoint: ckpt, outDir: geo, data: [d.root]})],
+    [`onnx/${ds}/second`, exportUnifiedOnnx({...bev, ...cpuOnly, config, checkpoint: ckpt, geometryDir: geo, output: onnx})],
+    [`calib/${ds}/second`, dumpVoxels({...bev, ...cpuOnly, config, checkpoint: ckpt, outDir: calib, numFrames: VAL, data: [d.root]})],
     [`pseudo-gt/${ds}/second`, quantizeUnifiedPseudoGt({...q, output: pseudo})],
     [`int8/${ds}/second`, quantizeUnified({...q, pseudoGt: pseudo, output: int8})],
-    [`validate/${ds}/second`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [onnx], int8: [int8], framesDir: calib, preset: d.preset, consts: {indices: `${geo}/indices.bin`, intervals: `${geo}/intervals.bin`}, filterLabels: [], ...GATE_TOLERANCE[ds], outDir: gate})],
+    [`validate/${ds}/second`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [onnx], int8: [int8], framesDir: calib, preset: d.preset, consts: {indices: `${geo}/indices.bin`, intervals: `${geo}/intervals.bin`}, filterLabels: [], ...GATE_TOLERANCE, outDir: gate})],
     [`deploy/${ds}/second`, publish({outDir: `deploy/data/${d.deploy}/second`, gates: [`${gate}/validation.json`], files: {
       'bevfusion_unified_int8.xml': int8,
       'bevfusion_unified_int8.bin': int8.replace(/\.xml$/, '.bin'),
@@ -101,12 +105,12 @@ function pipelineA(ds: Ds): [string, ArtifactDecl][] {
   for (const s of ['camera', 'lidar_pfe', 'fuser', 'head']) for (const x of ['xml', 'bin']) files[`quantized_${s}.${x}`] = `${int8Dir}/quantized_${s}.${x}`;
   const m = {config, checkpoint: ckpt, data: [d.root]};
   return [
-    [`train/${ds}/pointpillars`, train({...bev, config, runDir: `${T}/work_dirs/${d.cfg}/pp`, epochs: 3, data: [d.root]})],
-    [`onnx/${ds}/pointpillars`, ppExportAll({...bev, ...m, outDir: onnxDir})],
-    [`onnx/${ds}/pointpillars-pfe-v7000`, ppExportLidarFixedV({...bev, ...m, output: `${onnxDir}/lidar_pfe_v7000.onnx`})],
-    [`int8/${ds}/pointpillars`, ppQuantizeAll({...ov, ...m, onnxDir, outDir: int8Dir, numSamples: VAL})],
+    [`train/${ds}/pointpillars`, train({...bev, ...cpuOnly, config, runDir: `${T}/work_dirs/${d.cfg}/pp`, epochs: 3, data: [d.root]})],
+    [`onnx/${ds}/pointpillars`, ppExportAll({...bev, ...cpuOnly, ...m, outDir: onnxDir})],
+    [`onnx/${ds}/pointpillars-pfe-v7000`, ppExportLidarFixedV({...bev, ...cpuOnly, ...m, output: `${onnxDir}/lidar_pfe_v7000.onnx`})],
+    [`int8/${ds}/pointpillars`, ppQuantizeAll({...ov, ...cpuOnly, ...m, onnxDir, outDir: int8Dir, numSamples: VAL})],
     [`frames/${ds}/pointpillars`, dumpHeadInputs({...bev, ...m, outDir: frames, numFrames: VAL})],
-    [`validate/${ds}/pointpillars`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [`${onnxDir}/fuser.onnx`, `${onnxDir}/head.onnx`], int8: [`${int8Dir}/quantized_fuser.xml`, `${int8Dir}/quantized_head.xml`], framesDir: frames, preset: d.preset, filterLabels: [], ...GATE_TOLERANCE[ds], outDir: gate})],
+    [`validate/${ds}/pointpillars`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [`${onnxDir}/fuser.onnx`, `${onnxDir}/head.onnx`], int8: [`${int8Dir}/quantized_fuser.xml`, `${int8Dir}/quantized_head.xml`], framesDir: frames, preset: d.preset, filterLabels: [], ...GATE_TOLERANCE, outDir: gate})],
     [`deploy/${ds}/pointpillars`, publish({outDir: `deploy/data/${d.deploy}/pointpillars`, gates: [`${gate}/validation.json`], files})],
   ];
 }

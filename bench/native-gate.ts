@@ -46,8 +46,8 @@ async function scenario(name: string, heavy: number): Promise<void> {
     if (!res.ok) throw new Error(res.error.message);
     const t = res.value.timings;
     if (t.framesPerSecond > best.fps) {
-      const frameMs = (t.loadMs + t.fp32Ms + t.int8Ms + t.decodeMs + t.compareMs) / res.value.frames.length;
-      best = {fps: t.framesPerSecond, share: t.decodeShare, decodeMs: t.decodeMs / res.value.frames.length, frameMs, counts: res.value.frames.map((f) => f.fp32Count)};
+      const frameMs = (t.loadMs + t.fp32Ms + t.int8Ms + t.decodeMs + t.compareMs) / res.value.result.frames.length;
+      best = {fps: t.framesPerSecond, share: t.decodeShare, decodeMs: t.decodeMs / res.value.result.frames.length, frameMs, counts: res.value.result.frames.map((f) => f.fp32Count)};
     }
   }
   let py: PyResult | undefined;

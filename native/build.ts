@@ -21,12 +21,14 @@ import {locateOpenvino, type OpenvinoLocation, type OpenvinoSource} from './loca
 const nativeDir = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(import.meta.url);
 
-/** What `fingerprint.json` records: everything the addon binary depends on. */
+/**
+ * What `fingerprint.json` records: everything the addon binary depends on — and no path, so the
+ * same sources and OpenVINO build give the same bytes in any workspace (the addon is cached and
+ * restored across paths; native/addon.ts finds OpenVINO at load time).
+ */
 export interface AddonFingerprint {
   openvinoVersion: string;
-  cmakeDir: string;
-  libDir: string;
-  /** sha256 of each `libopenvino*.so*` in libDir. */
+  /** sha256 of each `libopenvino*.so*` of the OpenVINO it was built against, by file name. */
   libDigests: Record<string, string>;
   /** sha256 over the addon sources (CMakeLists.txt, src/*). */
   sourcesDigest: string;
@@ -48,7 +50,22 @@ function fingerprint(ov: OpenvinoLocation): AddonFingerprint {
   for (const f of readdirSync(ov.libDir).sort()) {
     if (/^libopenvino.*\.so/.test(f)) libDigests[f] = sha256(join(ov.libDir, f));
   }
-  return {openvinoVersion: ov.version, cmakeDir: ov.cmakeDir, libDir: ov.libDir, libDigests, sourcesDigest: h.digest('hex'), napiVersion: 8};
+  return {openvinoVersion: ov.version, libDigests, sourcesDigest: h.digest('hex'), napiVersion: 8};
+}
+
+/**
+ * The binary's RUNPATH/RPATH entries that are absolute (anything but `$ORIGIN`-relative): such a
+ * binary only loads while that path exists, so it must never be cached as portable.
+ */
+export function absoluteRunpaths(binary: string): Result<string[]> {
+  let out: string;
+  try {
+    out = execFileSync('readelf', ['-d', binary], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
+  } catch (e) {
+    return fail('native-build-failed', `readelf -d ${binary} failed (${(e as Error).message.split('\n')[0]}); install binutils.`);
+  }
+  const entries = [...out.matchAll(/\((?:RUNPATH|RPATH)\)[^[]*\[([^\]]*)\]/g)].flatMap((m) => m[1]!.split(':'));
+  return ok(entries.filter((e) => e && !e.startsWith('$ORIGIN')));
 }
 
 function run(cmd: string, args: string[]): Result<void> {
@@ -71,7 +88,6 @@ export function buildAddon(src: OpenvinoSource | undefined, outDir: string): Res
     const configure = run('cmake', [
       '-S', nativeDir, '-B', build, '-DCMAKE_BUILD_TYPE=Release',
       `-DOpenVINO_DIR=${ov.value.cmakeDir}`,
-      `-DOPENVINO_LIB_DIR=${ov.value.libDir}`,
       `-DNODE_API_HEADERS_DIR=${(require('node-api-headers') as {include_dir: string}).include_dir}`,
       // node-addon-api's own include_dir is cwd-relative; its package dir is what we need.
       `-DNODE_ADDON_API_DIR=${dirname(require.resolve('node-addon-api'))}`,
@@ -79,11 +95,17 @@ export function buildAddon(src: OpenvinoSource | undefined, outDir: string): Res
     if (!configure.ok) return configure;
     const compile = run('cmake', ['--build', build, '--parallel', '2']);
     if (!compile.ok) return compile;
+    const built = join(build, 'bevbuild_native.node');
+    const abs = absoluteRunpaths(built);
+    if (!abs.ok) return abs;
+    if (abs.value.length) {
+      return fail('native-build-failed', `the built addon embeds absolute library paths (${abs.value.join(', ')}); it would not load from another workspace path. native/CMakeLists.txt must leave RUNPATH empty.`);
+    }
     mkdirSync(outDir, {recursive: true});
     // Copy then rename: a process that has the old addon mapped keeps its inode intact, while an
     // in-place overwrite would change the code under it.
     const tmpNode = join(outDir, `.bevbuild_native.node.${process.pid}`);
-    copyFileSync(join(build, 'bevbuild_native.node'), tmpNode);
+    copyFileSync(built, tmpNode);
     renameSync(tmpNode, join(outDir, 'bevbuild_native.node'));
     const fp = fingerprint(ov.value);
     writeFileSync(join(outDir, 'fingerprint.json'), JSON.stringify(fp, null, 2) + '\n');
@@ -111,7 +133,7 @@ function main(argv: string[]): number {
     for (const l of res.error.details ?? []) console.error(`  ${l}`);
     return 1;
   }
-  console.log(`built ${join(resolve(out), 'bevbuild_native.node')} against OpenVINO ${res.value.openvinoVersion} (${res.value.cmakeDir})`);
+  console.log(`built ${join(resolve(out), 'bevbuild_native.node')} against OpenVINO ${res.value.openvinoVersion} (no RUNPATH: OpenVINO is found at load time)`);
   return 0;
 }
 

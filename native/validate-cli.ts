@@ -3,10 +3,11 @@
  *
  *   node --import tsx native/validate-cli.ts --addon <dir> --fp32 a.onnx[,b.onnx] --int8 a.xml[,b.xml]
  *     --frames DIR [--const name=file ...] --preset kitti|v2x [--device CPU] [--score-threshold x]
- *     [--filter-labels 7,8|none] [--max-count-diff 0] [--min-recall r] --out DIR
+ *     [--filter-labels 7,8|none] [--max-box-diff 0] [--min-recall r] --out DIR
  *
- * Writes DIR/validation.json and DIR/report.html. Exit 0: every frame passes; 1: some frame fails
- * (worst listed on stderr); 2: bad input (message says what was expected and how to fix it).
+ * Writes DIR/validation.json (verdicts, margins: deterministic), DIR/timings.json (varies every
+ * run; nothing downstream reads it) and DIR/report.html. Exit 0: the target passes; 1: it fails
+ * (reasons and worst frames on stderr); 2: bad input (message says what was expected and how to fix it).
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
@@ -19,7 +20,7 @@ import {validateInt8, type ValidateArgs} from './validate.ts';
 
 const USAGE =
   'usage: validate-cli --addon DIR --fp32 a.onnx[,b.onnx] --int8 a.xml[,b.xml] --frames DIR [--const name=file ...] ' +
-  '--preset kitti|v2x [--device CPU] [--score-threshold x] [--filter-labels 7,8|Bicycle,Pedestrian|none] [--max-count-diff N] [--min-recall r] --out DIR';
+  '--preset kitti|v2x [--device CPU] [--score-threshold x] [--filter-labels 7,8|Bicycle,Pedestrian|none] [--max-box-diff N] [--min-recall r] --out DIR';
 
 const num = (flag: string, v: string): Result<number> =>
   Number.isFinite(Number(v)) && v.trim() !== '' ? ok(Number(v)) : fail('invalid-args', `${flag} expects a number, got '${v}'`);
@@ -57,12 +58,12 @@ export function parseArgv(argv: string[]): Result<{args: ValidateArgs; out: stri
         }
         break;
       case '--score-threshold':
-      case '--max-count-diff':
+      case '--max-box-diff':
       case '--min-recall': {
         const n = num(flag, v);
         if (!n.ok) return n;
         if (flag === '--score-threshold') args.scoreThreshold = n.value;
-        else if (flag === '--max-count-diff') args.maxCountDiff = n.value;
+        else if (flag === '--max-box-diff') args.maxBoxDiff = n.value;
         else args.minRecall = n.value;
         break;
       }
@@ -91,21 +92,27 @@ export async function main(argv: string[]): Promise<number> {
     for (const d of res.error.details ?? []) console.error(`  ${d}`);
     return 2;
   }
-  const r = res.value;
+  const {result: r, timings: t} = res.value;
   const out = resolve(parsed.value.out);
   mkdirSync(out, {recursive: true});
   writeFileSync(join(out, 'validation.json'), JSON.stringify(r, null, 2) + '\n');
-  writeFileSync(join(out, 'report.html'), renderReport(r));
+  writeFileSync(join(out, 'timings.json'), JSON.stringify(t, null, 2) + '\n');
+  writeFileSync(join(out, 'report.html'), renderReport(r, t));
+  const m = r.margins;
   const summary =
-    `${r.totals.passed}/${r.totals.frames} frames pass; boxes FP32 ${r.totals.fp32Boxes}, INT8 ${r.totals.int8Boxes}; ` +
-    `${r.timings.framesPerSecond.toFixed(1)} frames/s, decode+NMS ${(r.timings.decodeShare * 100).toFixed(2)} %`;
+    `${r.totals.passed}/${r.totals.frames} frames pass; boxes FP32 ${r.totals.fp32Boxes}, INT8 ${r.totals.int8Boxes}, matched ${r.totals.matchedBoxes}; ` +
+    `margins: per-frame ${m.boxDiff.margin} box(es) (worst ${m.boxDiff.worst} ≤ ${m.boxDiff.threshold}), ` +
+    `recall ${m.recall.value.toFixed(4)} vs ${m.recall.threshold} (${m.recall.boxes} box(es)); ` +
+    `${t.framesPerSecond.toFixed(1)} frames/s, decode+NMS ${(t.decodeShare * 100).toFixed(2)} %`;
   if (r.pass) {
     console.log(`validate-int8: PASS ${summary}`);
     return 0;
   }
-  console.error(`validate-int8: FAIL ${summary}\nworst frames:`);
-  for (const f of worstFirst(r.frames.filter((x) => !x.pass)).slice(0, 10)) {
-    console.error(`  ${f.id}: FP32 ${f.fp32Count} boxes, INT8 ${f.int8Count} boxes, recall ${f.recall.toFixed(3)}, max |Δheatmap| ${f.maxAbsHeatmapDiff.toExponential(2)}`);
+  console.error(`validate-int8: FAIL ${summary}`);
+  for (const reason of r.reasons ?? []) console.error(`  ${reason}`);
+  console.error('worst frames:');
+  for (const f of worstFirst(r.frames).slice(0, 10)) {
+    console.error(`  ${f.id}: FP32 ${f.fp32Count} boxes, INT8 ${f.int8Count} boxes, ${f.boxDiff} differ (${f.missed} FP32 unmatched, ${f.extra} INT8 unmatched), max |Δheatmap| ${f.maxAbsHeatmapDiff.toExponential(2)}`);
   }
   console.error(`report: ${join(out, 'report.html')}`);
   return 1;

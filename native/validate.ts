@@ -5,11 +5,11 @@
  * (`result.pass === false`).
  */
 import {existsSync, readFileSync, statSync} from 'node:fs';
-import {extname, join, resolve} from 'node:path';
+import {extname, isAbsolute, join, relative, resolve} from 'node:path';
 import {z} from 'zod';
 import {fail, ok, type Result} from '../src/result.ts';
 import {loadAddon, type NativeGateResult} from './addon.ts';
-import {judgeFrame, type FrameVerdict} from './compare.ts';
+import {judgeFrame, margins, MATCH_RADIUS_M, type FrameVerdict, type GateCriteria, type GateMargins} from './compare.ts';
 import {resolveParams, type DecodeParams} from './decode-params.ts';
 
 /** Arguments of `validateInt8`, as the CLI and rules pass them. */
@@ -24,25 +24,63 @@ export const ValidateArgsSchema = z.object({
   device: z.string().min(1).default('CPU'),
   scoreThreshold: z.number().min(0).max(1).optional(),
   filterLabels: z.array(z.number().int().min(0).max(9)).optional(),
-  maxCountDiff: z.number().int().min(0).default(0),
+  /** Per frame: most boxes that may differ (unmatched on either side). */
+  maxBoxDiff: z.number().int().min(0).default(0),
+  /** Over all frames: least share of FP32 boxes matched by an INT8 box. */
   minRecall: z.number().min(0).max(1).default(0),
 });
 
 /** Input shape of the arguments (defaults optional). */
 export type ValidateArgs = z.input<typeof ValidateArgsSchema>;
 
-/** validation.json. */
+/** A model of either chain, as validation.json names it: path relative to the cwd (the workspace). */
+export interface ModelInfo {
+  path: string;
+  inputs: NativeGateResult['fp32Models'][number]['inputs'];
+  outputs: NativeGateResult['fp32Models'][number]['outputs'];
+}
+
+/**
+ * validation.json: everything here is a pure function of the models, frames, params and the
+ * OpenVINO build — no timings, no absolute paths — so a re-validation with the same verdicts
+ * writes the same bytes and what depends on the gate is cut off (issue 17).
+ */
 export interface ValidationResult {
+  format: 2;
   pass: boolean;
+  /** Why the target fails, one line per failed criterion (absent when it passes). */
+  reasons?: string[];
   pipeline: NativeGateResult['pipeline'];
   openvinoVersion: string;
   device: string;
   params: DecodeParams;
-  criteria: {maxCountDiff: number; minRecall: number};
-  models: {fp32: NativeGateResult['fp32Models']; int8: NativeGateResult['int8Models']};
+  criteria: GateCriteria & {matchRadiusM: number};
+  margins: GateMargins;
+  models: {fp32: ModelInfo[]; int8: ModelInfo[]};
   frames: FrameVerdict[];
-  totals: {frames: number; passed: number; failed: number; fp32Boxes: number; int8Boxes: number; meanRecall: number; maxAbsHeatmapDiff: number};
-  timings: {compileMs: number; runMs: number; framesPerSecond: number; loadMs: number; fp32Ms: number; int8Ms: number; decodeMs: number; compareMs: number; decodeShare: number};
+  totals: {frames: number; passed: number; failed: number; fp32Boxes: number; int8Boxes: number; matchedBoxes: number; recall: number; maxAbsHeatmapDiff: number};
+}
+
+/** timings.json: measurements that vary run to run, kept out of what dependents key on. */
+export interface GateTimings {
+  /** ISO time the gate finished. */
+  finishedAt: string;
+  compileMs: number;
+  runMs: number;
+  framesPerSecond: number;
+  loadMs: number;
+  fp32Ms: number;
+  int8Ms: number;
+  decodeMs: number;
+  compareMs: number;
+  decodeShare: number;
+  frames: {id: string; loadMs: number; fp32Ms: number; int8Ms: number; decodeMs: number; compareMs: number}[];
+}
+
+/** What the gate returns: the verdicts and, apart, the timings. */
+export interface GateRun {
+  result: ValidationResult;
+  timings: GateTimings;
 }
 
 // Checks that a model file is loadable in principle, with the fix in the message.
@@ -73,7 +111,7 @@ export function readManifest(framesDir: string): Result<string[]> {
 }
 
 /** Runs the INT8-vs-FP32 gate. */
-export async function validateInt8(raw: ValidateArgs): Promise<Result<ValidationResult>> {
+export async function validateInt8(raw: ValidateArgs): Promise<Result<GateRun>> {
   const parsed = ValidateArgsSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`);
@@ -92,7 +130,7 @@ export async function validateInt8(raw: ValidateArgs): Promise<Result<Validation
   if (!addon.ok) return addon;
 
   const params = resolveParams(a.preset, {scoreThreshold: a.scoreThreshold, filterLabels: a.filterLabels});
-  const criteria = {maxCountDiff: a.maxCountDiff, minRecall: a.minRecall};
+  const criteria: GateCriteria = {maxBoxDiff: a.maxBoxDiff, minRecall: a.minRecall};
   const started = performance.now();
   let res: NativeGateResult;
   try {
@@ -112,17 +150,33 @@ export async function validateInt8(raw: ValidateArgs): Promise<Result<Validation
   }
   const runMs = performance.now() - started;
   const frames = res.frames.map((f) => judgeFrame(f, criteria));
-  const sum = (k: keyof FrameVerdict['timingsMs']): number => frames.reduce((s, f) => s + f.timingsMs[k], 0);
-  const [loadMs, fp32Ms, int8Ms, decodeMs, compareMs] = (['load', 'fp32', 'int8', 'decode', 'compare'] as const).map(sum) as [number, number, number, number, number];
+  return ok({result: verdict(res, frames, criteria, a.device, {...params, preMax: res.preMax}), timings: timings(res, runMs)});
+}
+
+// Workspace-relative when inside the cwd: the same workspace at another path writes the same bytes.
+const portable = (p: string): string => {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+};
+
+function verdict(res: NativeGateResult, frames: FrameVerdict[], criteria: GateCriteria, device: string, params: DecodeParams): ValidationResult {
   const passed = frames.filter((f) => f.pass).length;
-  return ok({
-    pass: passed === frames.length,
+  const m = margins(frames, criteria);
+  const reasons: string[] = [];
+  if (passed < frames.length) reasons.push(`${frames.length - passed} of ${frames.length} frames have more than ${criteria.maxBoxDiff} differing boxes (worst ${m.boxDiff.worstFrame}: ${m.boxDiff.worst})`);
+  if (m.recall.boxes < 0) reasons.push(`recall of matched boxes ${m.recall.value.toFixed(4)} < minRecall ${criteria.minRecall}`);
+  const model = (x: NativeGateResult['fp32Models'][number]): ModelInfo => ({...x, path: portable(x.path)});
+  return {
+    format: 2,
+    pass: reasons.length === 0,
+    ...(reasons.length ? {reasons} : {}),
     pipeline: res.pipeline,
     openvinoVersion: res.openvinoVersion,
-    device: a.device,
-    params: {...params, preMax: res.preMax},
-    criteria,
-    models: {fp32: res.fp32Models, int8: res.int8Models},
+    device,
+    params,
+    criteria: {...criteria, matchRadiusM: MATCH_RADIUS_M},
+    margins: m,
+    models: {fp32: res.fp32Models.map(model), int8: res.int8Models.map(model)},
     frames,
     totals: {
       frames: frames.length,
@@ -130,15 +184,24 @@ export async function validateInt8(raw: ValidateArgs): Promise<Result<Validation
       failed: frames.length - passed,
       fp32Boxes: frames.reduce((s, f) => s + f.fp32Count, 0),
       int8Boxes: frames.reduce((s, f) => s + f.int8Count, 0),
-      meanRecall: frames.reduce((s, f) => s + f.recall, 0) / frames.length,
+      matchedBoxes: frames.reduce((s, f) => s + f.matched, 0),
+      recall: m.recall.value,
       maxAbsHeatmapDiff: Math.max(...frames.map((f) => f.maxAbsHeatmapDiff)),
     },
-    timings: {
-      compileMs: res.compileMs,
-      runMs,
-      framesPerSecond: frames.length / ((runMs - res.compileMs) / 1000),
-      loadMs, fp32Ms, int8Ms, decodeMs, compareMs,
-      decodeShare: decodeMs / (loadMs + fp32Ms + int8Ms + decodeMs + compareMs),
-    },
-  });
+  };
+}
+
+function timings(res: NativeGateResult, runMs: number): GateTimings {
+  const frames = res.frames.map((f) => ({id: f.id, loadMs: f.loadMs, fp32Ms: f.fp32Ms, int8Ms: f.int8Ms, decodeMs: f.decodeMs, compareMs: f.compareMs}));
+  const sum = (k: 'loadMs' | 'fp32Ms' | 'int8Ms' | 'decodeMs' | 'compareMs'): number => frames.reduce((s, f) => s + f[k], 0);
+  const [loadMs, fp32Ms, int8Ms, decodeMs, compareMs] = [sum('loadMs'), sum('fp32Ms'), sum('int8Ms'), sum('decodeMs'), sum('compareMs')];
+  return {
+    finishedAt: new Date().toISOString(),
+    compileMs: res.compileMs,
+    runMs,
+    framesPerSecond: frames.length / ((runMs - res.compileMs) / 1000),
+    loadMs, fp32Ms, int8Ms, decodeMs, compareMs,
+    decodeShare: decodeMs / (loadMs + fp32Ms + int8Ms + decodeMs + compareMs),
+    frames,
+  };
 }

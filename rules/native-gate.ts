@@ -3,8 +3,10 @@
  *  - `native/addon` compiles the node-addon-api addon against the OpenVINO of a toolchain; keyed
  *    by the addon sources and that toolchain (switching OpenVINO rebuilds it);
  *  - `validate-int8` runs FP32 and INT8 models on the same frames, decodes with the deploy
- *    post-processing and compares per-frame box counts; `validation.json` + `report.html` are its
- *    outputs, and `deploy/*` depend on them, so nothing is published unless the gate passed.
+ *    post-processing and matches boxes per frame; `validation.json` (verdicts and margins, no
+ *    timings: deterministic), `timings.json` and `report.html` are its outputs. `deploy/*` read
+ *    only validation.json, so nothing is published unless the gate passed, and a re-validation
+ *    with the same verdicts does not re-publish (early cutoff).
  */
 import {createRequire} from 'node:module';
 import {fileURLToPath, pathToFileURL} from 'node:url';
@@ -12,6 +14,8 @@ import {defineRule, z} from '../src/index.ts';
 import {validatorArgv} from './validate-int8.ts';
 
 const NATIVE = fileURLToPath(new URL('../native', import.meta.url));
+/** The gate's TS side (CLI, verdicts, report): editing it changes validation.json, so it keys the gate. */
+const GATE_CODE = ['validate-cli.ts', 'validate.ts', 'compare.ts', 'decode-params.ts', 'addon.ts', 'report-html.ts'].map((f) => `${NATIVE}/${f}`);
 /** tsx's loader by absolute URL: the tools run with any cwd (the workspace may be anywhere). */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
@@ -29,6 +33,8 @@ export const nativeAddon = defineRule({
     })
     .strict(),
   toolchain: (p) => p.env,
+  // It links the OpenVINO runtime only: an NNCF (or any other) pin bump must not rebuild it.
+  toolchainUses: (p) => (p.openvinoDir ? undefined : ['openvino']),
   inputs: () => [`${NATIVE}/CMakeLists.txt`, `${NATIVE}/src`, `${NATIVE}/build.ts`, `${NATIVE}/locate-openvino.ts`],
   outputs: (p) => [p.outDir],
   argv: (p, ctx) => ['node', '--import', TSX, `${NATIVE}/build.ts`, ...(p.openvinoDir ? ['--openvino-dir', p.openvinoDir] : ['--python', ctx.python()]), '--out', ctx.out(p.outDir)],
@@ -38,8 +44,8 @@ export const nativeAddon = defineRule({
 
 export const validateInt8 = defineRule({
   name: 'validate-int8',
-  version: 1,
-  description: 'Native OpenVINO gate: INT8 per-frame box counts must match FP32',
+  version: 2,
+  description: 'Native OpenVINO gate: INT8 boxes must match FP32 boxes per frame (absolute tolerance) and over all frames (recall)',
   params: z
     .object({
       /** The toolchain whose OpenVINO libraries the addon links (made available when the gate runs). */
@@ -53,15 +59,17 @@ export const validateInt8 = defineRule({
       device: z.string().default('CPU'),
       scoreThreshold: z.number().optional(),
       filterLabels: z.array(z.number().int()).optional(),
-      maxCountDiff: z.number().int().nonnegative().optional(),
+      maxBoxDiff: z.number().int().nonnegative().optional(),
       minRecall: z.number().min(0).max(1).optional(),
       outDir: z.string(),
     })
     .strict()
     .refine((p) => p.fp32.length === p.int8.length, {message: 'fp32 and int8 chains must have the same number of stages', path: ['int8']}),
   toolchain: (p) => p.env,
-  inputs: (p) => [p.addonDir, ...p.fp32, ...p.int8, ...p.int8.filter((f) => f.endsWith('.xml')).map((f) => f.replace(/\.xml$/, '.bin')), p.framesDir, ...Object.values(p.consts)],
-  outputs: (p) => [`${p.outDir}/validation.json`, `${p.outDir}/report.html`],
+  toolchainUses: () => ['openvino'], // runs the addon on the env's OpenVINO runtime; no Python
+  // The gate's own TS code (verdicts, report) is an input too: editing it re-validates.
+  inputs: (p) => [...GATE_CODE, p.addonDir, ...p.fp32, ...p.int8, ...p.int8.filter((f) => f.endsWith('.xml')).map((f) => f.replace(/\.xml$/, '.bin')), p.framesDir, ...Object.values(p.consts)],
+  outputs: (p) => [`${p.outDir}/validation.json`, `${p.outDir}/timings.json`, `${p.outDir}/report.html`],
   argv: (p, ctx) => {
     const argv = validatorArgv({
       ...p,

@@ -21,7 +21,9 @@ export interface ValidateInt8Params {
   scoreThreshold?: number;
   /** Labels removed from the output; [] disables the filter (deploy default 7, 8). */
   filterLabels?: number[];
-  maxCountDiff?: number;
+  /** Per frame: most boxes that may differ (unmatched FP32 or INT8 boxes); default 0. */
+  maxBoxDiff?: number;
+  /** Over all frames: least share of FP32 boxes matched by an INT8 box; default 0. */
   minRecall?: number;
   outDir: string;
 }
@@ -38,7 +40,7 @@ export function validatorArgv(p: ValidateInt8Params): string[] {
   if (p.device) argv.push('--device', p.device);
   if (p.scoreThreshold !== undefined) argv.push('--score-threshold', String(p.scoreThreshold));
   if (p.filterLabels) argv.push('--filter-labels', p.filterLabels.length ? p.filterLabels.join(',') : 'none');
-  if (p.maxCountDiff !== undefined) argv.push('--max-count-diff', String(p.maxCountDiff));
+  if (p.maxBoxDiff !== undefined) argv.push('--max-box-diff', String(p.maxBoxDiff));
   if (p.minRecall !== undefined) argv.push('--min-recall', String(p.minRecall));
   argv.push('--out', p.outDir);
   return argv;

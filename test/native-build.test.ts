@@ -5,9 +5,10 @@
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
+import {absoluteRunpaths} from '../native/build.ts';
 import {locateFromDir, locateFromPython, locateOpenvino} from '../native/locate-openvino.ts';
 import {validatorArgv} from '../rules/validate-int8.ts';
 import {cachedAddon} from './fixtures/native/build-addon.ts';
@@ -63,17 +64,26 @@ test('missing OpenVINO is a failure that says what to pass', () => {
   }
 });
 
-test('the built addon has a fingerprint and loads without LD_LIBRARY_PATH', withTimeout(async () => {
-  const dir = cachedAddon(ensureVenv('demo/requirements-openvino.txt'));
-  const fp = JSON.parse(readFileSync(join(dir, 'fingerprint.json'), 'utf8')) as {openvinoVersion: string; libDigests: Record<string, string>; sourcesDigest: string};
+test('the built addon has no RUNPATH and no path in its fingerprint; it loads through the toolchain only', withTimeout(async () => {
+  const python = ensureVenv('demo/requirements-openvino.txt');
+  const dir = cachedAddon(python);
+  const text = readFileSync(join(dir, 'fingerprint.json'), 'utf8');
+  const fp = JSON.parse(text) as {openvinoVersion: string; libDigests: Record<string, string>; sourcesDigest: string};
   assert.match(fp.openvinoVersion, /^\d{4}\.\d+\.\d+$/);
   assert.ok(Object.keys(fp.libDigests).some((f) => f.startsWith('libopenvino.so')));
   assert.match(fp.sourcesDigest, /^[0-9a-f]{64}$/);
-  const env = {...process.env};
-  delete env['LD_LIBRARY_PATH'];
-  const r = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(join(dir, 'bevbuild_native.node'))}).openvinoVersion())`], {env, encoding: 'utf8'});
-  assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^${fp.openvinoVersion.replace(/\./g, '\\.')}`));
+  assert.not.ok(text.includes(repoRoot.replace(/\/$/, '')), 'fingerprint.json names no path');
+  const rp = absoluteRunpaths(join(dir, 'bevbuild_native.node'));
+  assert.ok(rp.ok && rp.value.length === 0, rp.ok ? rp.value.join(':') : rp.error.message);
+  const env: Record<string, string | undefined> = {...process.env, LD_LIBRARY_PATH: undefined, VIRTUAL_ENV: undefined, OpenVINO_DIR: undefined, OPENVINO_ROOT: undefined};
+  const load = `import {loadAddon} from ${JSON.stringify(join(repoRoot, 'native/addon.ts'))}; const r = loadAddon(process.argv[1]); console.log(r.ok ? r.value.openvinoVersion() : r.error.message); process.exit(r.ok ? 0 : 1);`;
+  const run = (e: Record<string, string | undefined>) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', load, dir], {env: e as NodeJS.ProcessEnv, encoding: 'utf8', cwd: repoRoot});
+  const bare = run(env);
+  assert.is(bare.status, 1, 'without a toolchain the addon does not load (no path baked in)');
+  assert.match(bare.stdout, /neither VIRTUAL_ENV nor OpenVINO_DIR/);
+  const viaVenv = run({...env, VIRTUAL_ENV: dirname(dirname(python))});
+  assert.is(viaVenv.status, 0, viaVenv.stdout + viaVenv.stderr);
+  assert.match(viaVenv.stdout, new RegExp(`^${fp.openvinoVersion.replace(/\./g, '\\.')}`));
 }));
 
 test('build CLI without --out prints usage and exits 2', () => {

@@ -118,7 +118,7 @@ test('16 concurrent gates (some bad) all settle without a crash', withTimeout(as
   writeFileSync(join(d, 'x', 'bad.onnx'), 'junk');
   const runs = Array.from({length: 16}, (_, i) => validateInt8(i % 4 === 0 ? unified({int8: [join(d, 'x', 'bad.onnx')]}) : unified()));
   const results = await Promise.all(runs);
-  assert.is(results.filter((r) => r.ok && r.value.pass).length, 12);
+  assert.is(results.filter((r) => r.ok && r.value.result.pass).length, 12);
   assert.is(results.filter((r) => !r.ok).length, 4);
 }));
 

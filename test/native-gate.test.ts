@@ -26,14 +26,15 @@ test('identical unified models pass on every frame', withTimeout(async () => {
   });
   assert.ok(res.ok, res.ok ? '' : res.error.message);
   if (!res.ok) return;
-  assert.ok(res.value.pass);
-  assert.is(res.value.pipeline, 'unified');
-  assert.is(res.value.params.preMax, 1000, 'unified deploy pre_max');
-  assert.is(res.value.frames.length, m.frameIds.length);
-  assert.ok(res.value.totals.fp32Boxes > m.frameIds.length, 'frames should have boxes');
-  for (const f of res.value.frames) {
+  assert.ok(res.value.result.pass);
+  assert.is(res.value.result.pipeline, 'unified');
+  assert.is(res.value.result.params.preMax, 1000, 'unified deploy pre_max');
+  assert.is(res.value.result.frames.length, m.frameIds.length);
+  assert.ok(res.value.result.totals.fp32Boxes > m.frameIds.length, 'frames should have boxes');
+  for (const f of res.value.result.frames) {
     assert.is(f.int8Count, f.fp32Count, f.id);
-    assert.is(f.recall, 1);
+    assert.is(f.boxDiff, 0, f.id);
+    assert.is(f.matched, f.fp32Count, f.id);
     assert.ok(f.maxAbsHeatmapDiff < 0.05, `${f.id} heatmap gap ${f.maxAbsHeatmapDiff}`);
   }
 }));
@@ -44,21 +45,27 @@ test('a perturbed INT8 unified model fails exactly on the marked frames', withTi
     addonDir, fp32: [m.path('unified_fp32.onnx')], int8: [m.path('unified_bad_int8.xml')], framesDir: m.frames,
     consts: [{name: 'indices', path: m.indices}], preset: 'kitti',
   });
-  assert.ok(res.ok && !res.value.pass);
+  assert.ok(res.ok && !res.value.result.pass);
   if (!res.ok) return;
-  assert.equal(res.value.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
-  for (const f of res.value.frames.filter((x) => !x.pass)) assert.is(f.int8Count, f.fp32Count + 1);
+  assert.equal(res.value.result.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
+  for (const f of res.value.result.frames.filter((x) => !x.pass)) {
+    assert.is(f.int8Count, f.fp32Count + 1);
+    assert.is(f.extra, 1, f.id);
+    assert.match(f.reason ?? '', /1 boxes differ \(0 FP32 unmatched, 1 INT8 unmatched\) > maxBoxDiff 0/);
+  }
+  assert.equal(res.value.result.reasons, [`${m.marked.length} of ${m.frameIds.length} frames have more than 0 differing boxes (worst ${m.marked[0]}: 1)`]);
+  assert.is(res.value.result.margins.boxDiff.margin, -1);
 }));
 
 test('fuser→head chain: identical passes, perturbed head fails on the marked frames', withTimeout(async () => {
   const {addonDir, m} = setup();
   const base = {addonDir, fp32: [m.path('fuser.onnx'), m.path('head.onnx')], framesDir: m.frames, preset: 'v2x' as const, filterLabels: []};
   const good = await validateInt8({...base, int8: [m.path('fuser_int8.xml'), m.path('head_int8.xml')]});
-  assert.ok(good.ok && good.value.pass && good.value.pipeline === 'split', good.ok ? '' : good.error.message);
-  if (good.ok) assert.is(good.value.params.preMax, 200, 'split deploy pre_max');
+  assert.ok(good.ok && good.value.result.pass && good.value.result.pipeline === 'split', good.ok ? '' : good.error.message);
+  if (good.ok) assert.is(good.value.result.params.preMax, 200, 'split deploy pre_max');
   const bad = await validateInt8({...base, int8: [m.path('fuser_int8.xml'), m.path('head_bad_int8.xml')]});
-  assert.ok(bad.ok && !bad.value.pass);
-  if (bad.ok) assert.equal(bad.value.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
+  assert.ok(bad.ok && !bad.value.result.pass);
+  if (bad.ok) assert.equal(bad.value.result.frames.filter((f) => !f.pass).map((f) => f.id), m.marked);
 }));
 
 test('CLI writes validation.json and report.html; exit 0 on pass, 1 naming the worst frames', withTimeout(async () => {
@@ -73,9 +80,13 @@ test('CLI writes validation.json and report.html; exit 0 on pass, 1 naming the w
   const okDir = tmp();
   const pass = run('unified_int8.xml', okDir);
   assert.is(pass.status, 0, String(pass.stderr));
-  const json = JSON.parse(readFileSync(join(okDir, 'validation.json'), 'utf8')) as {frames: {id: string}[]; timings: {decodeShare: number}};
+  const json = JSON.parse(readFileSync(join(okDir, 'validation.json'), 'utf8')) as {frames: {id: string}[]; margins: {boxDiff: {margin: number}}; models: {fp32: {path: string}[]}};
   assert.is(json.frames.length, m.frameIds.length);
-  assert.ok(json.timings.decodeShare > 0 && json.timings.decodeShare < 1);
+  assert.is(json.margins.boxDiff.margin, 0);
+  assert.not.match(readFileSync(join(okDir, 'validation.json'), 'utf8'), /Ms"|finishedAt/, 'no timings in validation.json');
+  const timings = JSON.parse(readFileSync(join(okDir, 'timings.json'), 'utf8')) as {decodeShare: number; frames: unknown[]};
+  assert.ok(timings.decodeShare > 0 && timings.decodeShare < 1);
+  assert.is(timings.frames.length, m.frameIds.length);
   const html = readFileSync(join(okDir, 'report.html'), 'utf8');
   assert.match(html, /<svg/);
   assert.not.match(html, /<script|https?:\/\/(?!www\.w3\.org)/);
@@ -107,7 +118,7 @@ test('frames as float64 .npy v2 and a .npy constant give the same counts as the 
   const a = await validateInt8({...base, framesDir: m.frames, consts: [{name: 'indices', path: m.indices}]});
   const b = await validateInt8({...base, framesDir: d, consts: [{name: 'indices', path: join(d, 'indices.npy')}]});
   assert.ok(a.ok && b.ok, !b.ok ? b.error.message : '');
-  if (a.ok && b.ok) assert.equal(b.value.frames.map((f) => f.fp32Count), a.value.frames.map((f) => f.fp32Count));
+  if (a.ok && b.ok) assert.equal(b.value.result.frames.map((f) => f.fp32Count), a.value.result.frames.map((f) => f.fp32Count));
 }));
 
 test.run();
