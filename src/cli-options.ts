@@ -6,7 +6,7 @@ import {resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 import {fail, ok, type Result} from './result.ts';
 
-export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'provenance', 'verify', 'help', 'version'] as const;
+export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'lineage', 'watch', 'provenance', 'verify', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Options {
@@ -21,10 +21,15 @@ export interface Options {
   verbose: boolean;
   format: 'mermaid' | 'dot' | 'json';
   maxSize: number | undefined;
+  /** Remote settings from flags or env; undefined: not given, so the config's `remote` decides. */
   remoteUrl: string | undefined;
-  remoteUpload: boolean;
-  remoteDownload: 'minimal' | 'all';
+  remoteUpload: boolean | undefined;
+  remoteDownload: 'minimal' | 'all' | undefined;
   all: boolean;
+  /** `--format` was given (lineage prints a text tree by default, Mermaid only when asked). */
+  formatGiven: boolean;
+  /** `lineage --uses PATH`: which builds read PATH. */
+  uses: string | undefined;
   /** `--trusted-key` (verify): public key files to accept signatures from. */
   trustedKeys: string[];
 }
@@ -48,6 +53,7 @@ export function parseOptions(argv: string[]): Result<Options> {
         'remote-upload': {type: 'boolean'},
         'remote-download': {type: 'string'},
         all: {type: 'boolean'},
+        uses: {type: 'string'},
         'trusted-key': {type: 'string', multiple: true},
         help: {type: 'boolean', short: 'h'},
         version: {type: 'boolean', short: 'V'},
@@ -76,8 +82,17 @@ export function parseOptions(argv: string[]): Result<Options> {
     maxSize = s;
   }
   if (command === 'cache' && maxSize === undefined) return fail('usage', 'expected `bevbuild cache prune --max-size <size>` (e.g. 20G)');
-  const download = v['remote-download'] ?? process.env['BEVBUILD_REMOTE_DOWNLOAD'] ?? 'minimal';
-  if (download !== 'minimal' && download !== 'all') return fail('usage', `expected --remote-download minimal|all, got "${download}"`);
+  // No defaults here: a default would always beat the config's `remote` (see remote-setup.ts).
+  const download = v['remote-download'] ?? process.env['BEVBUILD_REMOTE_DOWNLOAD'];
+  if (download !== undefined && download !== 'minimal' && download !== 'all') {
+    return fail('usage', `expected --remote-download (or BEVBUILD_REMOTE_DOWNLOAD) minimal|all, got "${download}"`);
+  }
+  const uploadEnv = process.env['BEVBUILD_REMOTE_UPLOAD'];
+  if (uploadEnv !== undefined && uploadEnv !== '' && uploadEnv !== '0' && uploadEnv !== '1') {
+    return fail('usage', `expected BEVBUILD_REMOTE_UPLOAD=1 (upload) or 0 (read-only), got "${uploadEnv}"`);
+  }
+  const upload = v['remote-upload'] ?? (uploadEnv === '1' ? true : uploadEnv === '0' ? false : undefined);
+  if (command === 'lineage' && pos.length === 0 && v.uses === undefined) return fail('usage', 'expected a target (`bevbuild lineage deploy/kitti/second`) or `bevbuild lineage --uses <path>`');
   if ((command === 'why' || command === 'watch') && pos.length === 0) return fail('usage', `expected a target: bevbuild ${command} <target>`);
   if (command === 'provenance' && pos.length === 0) return fail('usage', 'expected a target: bevbuild provenance <target> > bundle.jsonl');
   if (command === 'verify' && pos.length !== 2) return fail('usage', 'expected `bevbuild verify <bundle.jsonl> <dir> --trusted-key <key.pub.pem>`');
@@ -93,9 +108,11 @@ export function parseOptions(argv: string[]): Result<Options> {
     format,
     maxSize,
     remoteUrl: v.remote ?? process.env['BEVBUILD_REMOTE_URL'],
-    remoteUpload: v['remote-upload'] ?? process.env['BEVBUILD_REMOTE_UPLOAD'] === '1',
+    remoteUpload: upload,
     remoteDownload: download,
     all: v.all ?? false,
+    formatGiven: v.format !== undefined,
+    uses: v.uses,
     trustedKeys: v['trusted-key'] ?? [],
   });
 }
@@ -116,6 +133,8 @@ Usage
   bevbuild why <target>          what changed since the last good build, down to the root cause
   bevbuild graph [target] --format mermaid|dot|json
   bevbuild audit <target…>       verify workspace outputs and store objects against their records
+  bevbuild lineage <target>      what it was made from: data, configs, code commits, toolchains
+                                 (--json, --format mermaid); --uses <path>: which deploy dirs used it
   bevbuild provenance <target>   print the signed provenance bundle of the target's closure (JSON lines)
   bevbuild verify <bundle> <dir> check a deploy dir against a bundle offline (--trusted-key <pub.pem>)
   bevbuild clean [target…]       delete workspace outputs (the store keeps them: the next build restores)

@@ -64,6 +64,32 @@ test('a clone with an empty store builds from the remote with 0 executions; mini
   }
 }));
 
+test('remote settings in the config take effect when no flag is given; flags and env still win', withTimeout(async () => {
+  const nginx = await startNginx();
+  try {
+    const withRemote = (remote: string) => config.replace('export default defineConfig({', `export default defineConfig({\n  remote: ${remote},`);
+    await using a = await WorkspaceRig.create();
+    a.write({'bevbuild.config.ts': withRemote(`{url: '${nginx.url}', upload: true}`)});
+    assert.is((await a.json(['c'], {BEVBUILD_REMOTE_UPLOAD: '0'})).code, 0);
+    assert.not.ok(nginx.accessLog().some((l) => /"PUT /.test(l)), 'BEVBUILD_REMOTE_UPLOAD=0 beats remote.upload');
+    await a.exec(['clean', '--all']);
+    assert.is((await a.json(['c'])).code, 0);
+    assert.ok(nginx.accessLog().some((l) => /"PUT \/ac\//.test(l)), 'remote.upload: true uploads without --remote-upload');
+
+    await using b = await WorkspaceRig.create();
+    b.write({'bevbuild.config.ts': withRemote(`{url: '${nginx.url}', download: 'all'}`)});
+    const got = await b.json(['c']);
+    assert.equal(summaryOf(got.events).restored, 3, got.stderr);
+    assert.ok(b.exists('out/a.bin'), 'remote.download: all fetches intermediates too');
+    await using c = await WorkspaceRig.create();
+    c.write({'bevbuild.config.ts': withRemote(`{url: '${nginx.url}', download: 'all'}`)});
+    assert.is((await c.json(['c', '--remote-download', 'minimal'])).code, 0);
+    assert.not.ok(c.exists('out/a.bin'), 'the flag beats the config');
+  } finally {
+    await nginx.stop();
+  }
+}));
+
 test('remote faults (refused, 500, corrupt, truncated, stalled) never fail the build or poison the store', withTimeout(async () => {
   const nginx = await startNginx();
   const proxy = await startFaultProxy(nginx.port);

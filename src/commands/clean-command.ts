@@ -18,6 +18,10 @@ export async function cleanCommand(opts: Options): Promise<number> {
   // Before the workspace is opened: its state must be read after the running build saved it.
   const lock = await acquireWorkspaceLock(paths.dir, (pid) =>
     process.stderr.write(`another bevbuild (pid ${pid}) is using this workspace; clean waits for it to finish (Ctrl-C to give up)\n`));
+  if (!lock.ok) {
+    process.stderr.write(`bevbuild: ${lock.error.message}\n`);
+    return EXIT.failed;
+  }
   try {
     const opened = await openAndSelect(opts, makeReporter(opts, 0), true);
     if (typeof opened === 'number') return opened;
@@ -33,12 +37,13 @@ export async function cleanCommand(opts: Options): Promise<number> {
     }
     await sweepStrayTemps(ws.graph.root, ids.flatMap((id) => ws.graph.nodes.get(id)!.outputs), ws.store.root); // leftovers of killed builds
     ws.state.save();
-    // Everything but the lock we hold; the emptied directory goes when the lock is released.
-    if (opts.all) for (const name of readdirSync(paths.dir)) if (name !== 'lock') rmSync(join(paths.dir, name), {recursive: true, force: true});
+    // Everything but the lock we hold (and a waiting process's half-made one); the emptied directory
+    // goes when the lock is released.
+    if (opts.all) for (const name of readdirSync(paths.dir)) if (name !== 'lock' && !name.startsWith('.lock-')) rmSync(join(paths.dir, name), {recursive: true, force: true});
     process.stderr.write(`removed ${removed} output path(s) of ${ids.length} artifact(s)${opts.all ? ' and the whole .bevbuild/ (store, state, envs, logs)' : '; the store still holds them (next build restores)'}\n`);
     return EXIT.ok;
   } finally {
-    lock.release();
+    lock.value.release();
     if (opts.all) {
       try {
         rmdirSync(paths.dir); // not if another bevbuild took the lock the moment it was released

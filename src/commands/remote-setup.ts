@@ -1,12 +1,33 @@
 /** Builds the remote-cache bridge from flags, env and `remote` in bevbuild.config.ts (flags win). */
 import type {Options} from '../cli-options.ts';
+import type {RemoteConfig} from '../config/define-config.ts';
 import type {OpenWorkspace} from '../engine/open-workspace.ts';
 import type {RemoteBridge} from '../engine/remote-bridge.ts';
 import {loadTrustedKeys} from '../provenance/keys.ts';
 
-export async function makeRemote(opts: Options, ws: OpenWorkspace): Promise<RemoteBridge | undefined> {
-  const url = opts.remoteUrl ?? ws.config.remote?.url;
+/** What the remote cache is used for: flags and env first, then `remote` of the config, then defaults. */
+export interface RemoteSettings {
+  url: string;
+  upload: boolean;
+  download: 'minimal' | 'all';
+  timeoutMs: number;
+}
+
+/** Undefined when no remote is configured. Options carry undefined for what was not given. */
+export function remoteSettings(opts: Pick<Options, 'remoteUrl' | 'remoteUpload' | 'remoteDownload'>, config: RemoteConfig | undefined): RemoteSettings | undefined {
+  const url = opts.remoteUrl ?? config?.url;
   if (!url) return undefined;
+  return {
+    url,
+    upload: opts.remoteUpload ?? config?.upload ?? false,
+    download: opts.remoteDownload ?? config?.download ?? 'minimal',
+    timeoutMs: Number(process.env['BEVBUILD_REMOTE_TIMEOUT_MS'] ?? '') || config?.timeoutMs || 30_000,
+  };
+}
+
+export async function makeRemote(opts: Options, ws: OpenWorkspace): Promise<RemoteBridge | undefined> {
+  const settings = remoteSettings(opts, ws.config.remote);
+  if (!settings) return undefined;
   const trusted = loadTrustedKeys(ws.graph.root, ws.config.provenance);
   if (!trusted.ok) {
     // Refusing the remote is the safe reading of "trusted keys configured but unusable".
@@ -15,10 +36,7 @@ export async function makeRemote(opts: Options, ws: OpenWorkspace): Promise<Remo
   }
   const {httpRemoteBridge} = await import('../engine/http-remote-bridge.ts');
   return httpRemoteBridge({
-    url,
-    upload: opts.remoteUpload || (ws.config.remote?.upload ?? false),
-    download: opts.remoteDownload ?? ws.config.remote?.download ?? 'minimal',
-    timeoutMs: Number(process.env['BEVBUILD_REMOTE_TIMEOUT_MS'] ?? '') || ws.config.remote?.timeoutMs || 30_000,
+    ...settings,
     store: ws.store,
     warn: (message) => ws.reporter.log({type: 'warning', message}),
     trustedKeys: trusted.value,
