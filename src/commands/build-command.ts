@@ -1,6 +1,7 @@
 /** `bevbuild [build] <targets…>` (and `--dry-run`). */
 import {availableParallelism} from 'node:os';
 import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
+import {describeOrphan, sweepRunDirs} from '../engine/run-dirs.ts';
 import {build} from '../engine/build.ts';
 import {closure} from '../graph/graph.ts';
 import {runLocal} from '../executors/local.ts';
@@ -28,8 +29,17 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
   ws.reporter = makeReporter(opts, total);
   const lock = opts.dryRun
     ? undefined
-    : await acquireWorkspaceLock(ws.paths.dir, (pid) => ws.reporter.log({type: 'warning', message: `another bevbuild (pid ${pid}) is building this workspace; waiting for it to finish`}));
+    : await acquireWorkspaceLock(ws.paths.dir, (pid) => ws.reporter.log({type: 'warning', message: `another bevbuild (pid ${pid}) is building this workspace; waiting for it to finish`}), signal);
+  if (lock && !lock.ok) {
+    ws.reporter.close();
+    process.stderr.write(`bevbuild: ${lock.error.message}\n`);
+    return lock.error.reason === 'cancelled' ? EXIT.interrupted : EXIT.failed;
+  }
   try {
+    // Run dirs of killed builds go; a tool that outlived its bevbuild stops this one (issue 16 #4, #5).
+    const orphans = opts.dryRun ? [] : sweepRunDirs(ws.paths.runs);
+    for (const o of orphans) ws.reporter.log({type: 'failed', id: o.nodeId, reason: 'orphan-running', message: describeOrphan(o)});
+    if (orphans.length) return EXIT.failed;
     const signing = loadSigningKey(ws.graph.root, ws.config.provenance);
     if (!signing.ok) {
       process.stderr.write(`bevbuild: ${signing.error.message}\n`);
@@ -60,6 +70,6 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
     return summary.failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     ws.reporter.close();
-    lock?.release();
+    lock?.value.release();
   }
 }

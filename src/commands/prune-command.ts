@@ -9,6 +9,10 @@ import {EXIT} from './common.ts';
 export async function pruneCommand(opts: Options): Promise<number> {
   const paths = workspacePaths(opts.root);
   const lock = await acquireWorkspaceLock(paths.dir, (pid) => process.stderr.write(`waiting for bevbuild pid ${pid}…\n`));
+  if (!lock.ok) {
+    process.stderr.write(`bevbuild: ${lock.error.message}\n`);
+    return EXIT.failed;
+  }
   try {
     const store = new LocalStore(paths.cache);
     await sweepStrayTemps(opts.root, [], paths.cache); // staging files of killed builds
@@ -18,7 +22,7 @@ export async function pruneCommand(opts: Options): Promise<number> {
     else process.stderr.write(`removed ${r.removedObjects} object(s) and ${r.removedRecords} record(s), freed ${mb(r.freedBytes)}; store is now ${mb(r.sizeAfter)}\n`);
     return EXIT.ok;
   } finally {
-    lock.release();
+    lock.value.release();
   }
 }
 

@@ -5,7 +5,7 @@
  * materialized in the workspace, and only then is the action recorded. A failure or Ctrl-C at any
  * point leaves no record, so the next build runs the node again.
  */
-import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs';
+import {appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
@@ -18,6 +18,8 @@ import {fail, ok, type Failure, type Result} from '../result.ts';
 import {provenanceEnabled, recordProvenance} from '../provenance/collect.ts';
 import type {KeyRecord} from './action-key.ts';
 import {childEnv} from './child-env.ts';
+import {ioFailure} from './io-failure.ts';
+import {createRunDir, recordTool} from './run-dirs.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
 import {withSemanticDigests} from './semantic-outputs.ts';
@@ -54,12 +56,18 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const stageDir = join(runDir, 'out');
   const tmpDir = join(runDir, 'tmp');
   const logFile = runLogFile(ctx.paths.logs, node.id, runId);
-  mkdirSync(tmpDir, {recursive: true});
-  mkdirSync(dirname(logFile), {recursive: true});
   let result: Result<RunResult, Failure> | undefined;
   try {
+    createRunDir(ctx.paths.runs, runId, node.id); // owned: a killed build's run dir is swept later
+    mkdirSync(tmpDir, {recursive: true});
+    mkdirSync(dirname(logFile), {recursive: true});
     result = await execute();
     return result;
+  } catch (e) {
+    // A full disk or a read-only workspace is the user's to fix, not a bug: say so plainly.
+    const io = ioFailure(e, `${node.id} could not be run or stored`, node.id);
+    if (!io) throw e;
+    return (result = io);
   } finally {
     // What a failed tool left in staging (partial outputs, a validation report) is kept for
     // inspection beside the log; it is never recorded or materialized.
@@ -115,6 +123,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       cwd: resolve(root, node.cwd),
       env,
       logFile,
+      onStart: (pid) => recordTool(runDir, node.id, pid),
       ...(node.timeoutMs ? {timeoutMs: node.timeoutMs} : {}),
       ...(node.slurm ? {slurm: node.slurm} : {}),
     };
@@ -216,10 +225,22 @@ function toolchainEnv(ctx: EngineContext, node: GraphNode): Record<string, strin
   return tc.rule.providesEnv?.(tc.params, ctx.graph.root) ?? {};
 }
 
+const TAIL_BYTES = 64 * 1024;
+
 /** The last lines of a log, for failure messages. */
 export function tail(file: string, lines = 20): string[] {
+  // Only the end is read: a tool may have logged gigabytes.
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(size, TAIL_BYTES));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      const text = buf.toString('utf8').trimEnd().split('\n').slice(-lines);
+      return text.map((l) => (l.length > 2000 ? `${l.slice(0, 2000)}…` : l));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return [];
   }

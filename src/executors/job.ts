@@ -32,6 +32,8 @@ export interface ExecJob {
   logFile: string;
   /** Kill the command after this many ms (undefined = no limit). */
   timeoutMs?: number;
+  /** Called once the command started, with the pid of its process group (local executor). */
+  onStart?: (pid: number) => void;
   /** Called with each chunk of output (for progress / --verbose); optional. */
   onOutput?: (chunk: string) => void;
   slurm?: SlurmResources;

@@ -2,41 +2,73 @@
  * The local executor: runs a node's command with execa in its own process group, so Ctrl-C,
  * timeouts and `--keep-going=false` cancellation kill the tool *and* everything it spawned
  * (torchpack, pip, chunk subprocesses), never leaving orphans that keep writing.
+ *
+ * Tools die with bevbuild even when bevbuild cannot clean up (kill -9, a crash, SIGHUP's default
+ * action): every tool is started through a tiny `sh` supervisor that holds the read end of a
+ * pipe whose only writer is this process. When bevbuild dies the kernel closes that pipe, the
+ * supervisor's watcher reads EOF and kills the whole process group (DESIGN.md decision 14).
+ * Node cannot call prctl(PR_SET_PDEATHSIG), and a parent-death signal would reach only the direct
+ * child anyway, not the tool's own children.
  */
-import {createWriteStream} from 'node:fs';
+import {accessSync, constants, createWriteStream} from 'node:fs';
+import {delimiter, isAbsolute, join, resolve} from 'node:path';
+import {describeIoError} from '../engine/io-failure.ts';
 import {fail, ok} from '../result.ts';
 import type {Executor} from './job.ts';
 
 const KILL_GRACE_MS = 3000;
 
+/**
+ * `sh -c SUPERVISOR bevbuild-supervisor <argv…>`: moves the liveness pipe (stdin) to fd 3, starts
+ * a watcher that kills the process group (`kill 0`) on EOF, then execs the tool in place, so the
+ * tool keeps the group leader's pid and its own exit status. A normal end kills the group
+ * (watcher included) from `runLocal`.
+ */
+const SUPERVISOR = 'exec 3<&0 </dev/null; (read _ <&3; kill -s KILL 0) >/dev/null 2>&1 & exec "$@" 3<&-';
+
 export const runLocal: Executor = async (job, signal) => {
   const started = Date.now();
   if (signal.aborted) return fail('cancelled', 'cancelled before start', {nodeId: job.nodeId});
-  const log = createWriteStream(job.logFile, {flags: 'a'});
   const [program, ...args] = job.argv;
   if (!program) return fail('spawn-error', 'empty argv', {nodeId: job.nodeId});
+  if (!findProgram(program, job.cwd, job.env['PATH'])) return fail('spawn-error', `could not start ${program}: not found`, {nodeId: job.nodeId});
+  const log = createWriteStream(job.logFile, {flags: 'a'});
+  let logError: NodeJS.ErrnoException | undefined;
   const {execa} = await import('execa'); // loaded on the first run: a no-op build never needs it
-  const child = execa(program, args, {
+  const child = execa('/bin/sh', ['-c', SUPERVISOR, 'bevbuild-supervisor', program, ...args], {
     cwd: job.cwd,
     env: job.env,
     extendEnv: false,
     detached: true, // own process group: kill(-pid) reaches grandchildren
-    stdin: 'ignore',
+    stdin: 'pipe', // the liveness pipe: never written, closed by the kernel when bevbuild dies
     all: true,
     buffer: false,
     reject: false,
   });
+  if (child.pid) job.onStart?.(child.pid);
+  // Stream the output to the log with backpressure: a tool printing gigabytes costs disk, not memory.
   child.all?.on('data', (d: Buffer) => {
-    log.write(d);
     job.onOutput?.(d.toString());
+    if (logError) return;
+    if (!log.write(d)) {
+      child.all?.pause();
+      log.once('drain', () => child.all?.resume());
+    }
   });
 
-  let ended: 'timeout' | 'cancelled' | undefined;
-  const killGroup = (why: 'timeout' | 'cancelled') => {
+  let ended: 'timeout' | 'cancelled' | 'log' | undefined;
+  const killGroup = (why: 'timeout' | 'cancelled' | 'log') => {
     ended ??= why;
     signalGroup(child.pid, 'SIGTERM');
     setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
+  // The log cannot be written (disk full, read-only): the run's output would be lost and the
+  // node's outputs likely cannot be stored either, so stop the tool and say why.
+  log.on('error', (e: NodeJS.ErrnoException) => {
+    logError ??= e;
+    child.all?.resume();
+    killGroup('log');
+  });
   const onAbort = () => killGroup('cancelled');
   signal.addEventListener('abort', onAbort, {once: true});
   const timer = job.timeoutMs ? setTimeout(() => killGroup('timeout'), job.timeoutMs) : undefined;
@@ -46,16 +78,18 @@ export const runLocal: Executor = async (job, signal) => {
   clearTimeout(timer);
   // The tool may have left background children in its group: a finished node owns nothing.
   signalGroup(child.pid, 'SIGKILL');
-  await new Promise<void>((r) => log.end(r));
+  await new Promise<void>((r) => (log.destroyed ? r() : log.end(r)));
   const durationMs = Date.now() - started;
 
+  if (logError) {
+    return fail('io-error', `cannot write the log ${job.logFile}: ${describeIoError(logError)}; the tool was stopped and nothing was recorded`, {nodeId: job.nodeId});
+  }
   if (ended === 'timeout') {
     return fail('timeout', `timed out after ${Math.round(job.timeoutMs! / 1000)} s and was killed`, {nodeId: job.nodeId});
   }
   if (ended === 'cancelled') return fail('cancelled', 'cancelled (process group killed)', {nodeId: job.nodeId});
   if (result.failed && result.exitCode === undefined && !result.signal) {
-    const code = (result as {code?: string}).code;
-    return fail('spawn-error', `could not start ${program}: ${code === 'ENOENT' ? 'not found' : result.message}`, {nodeId: job.nodeId});
+    return fail('spawn-error', `could not start ${program}: ${result.message}`, {nodeId: job.nodeId});
   }
   return ok({
     exitCode: result.exitCode ?? (result.signal ? 128 : 1),
@@ -63,6 +97,20 @@ export const runLocal: Executor = async (job, signal) => {
     durationMs,
   });
 };
+
+/** Whether `program` can be executed: a path (relative to `cwd`) or a name found on `PATH`. */
+function findProgram(program: string, cwd: string, path: string | undefined): boolean {
+  const executable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) return executable(isAbsolute(program) ? program : resolve(cwd, program));
+  return (path ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(resolve(cwd, dir), program)));
+}
 
 function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   if (!pid) return;

@@ -1,0 +1,28 @@
+/**
+ * File-system errors the user can act on (a full disk, a read-only workspace, permissions) become
+ * failures with a plain message; anything else is a bug and keeps throwing.
+ */
+import {fail, type Failure} from '../result.ts';
+
+const PLAIN: Record<string, string> = {
+  ENOSPC: 'no space left on device (free some space and build again)',
+  EDQUOT: 'disk quota exceeded (free some space and build again)',
+  EROFS: 'the file system is read-only (bevbuild writes outputs and .bevbuild/ in the workspace)',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EMFILE: 'too many open files (raise `ulimit -n`)',
+};
+
+/** What an I/O error means for the user, e.g. `no space left on device (…) [ENOSPC]`. */
+export function describeIoError(e: NodeJS.ErrnoException): string {
+  const plain = e.code ? PLAIN[e.code] : undefined;
+  return plain ? `${plain} [${e.code}]` : e.message;
+}
+
+/** A failure for an actionable I/O error thrown while `doing` something; undefined for anything else. */
+export function ioFailure(e: unknown, doing: string, nodeId?: string): {ok: false; error: Failure} | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err !== 'object' || !err.code || !PLAIN[err.code]) return undefined;
+  const where = err.path ? ` (${err.path})` : '';
+  return fail('io-error', `${doing}: ${describeIoError(err)}${where}; nothing was recorded`, nodeId ? {nodeId} : {});
+}

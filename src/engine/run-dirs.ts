@@ -1,0 +1,89 @@
+/**
+ * Run directories (`.bevbuild/runs/<runId>/`: a run's staging and tmp) are owned: each holds an
+ * `owner.json` with the bevbuild pid and, once the tool started, its process group. A build
+ * removes its run dirs when each run ends; a killed bevbuild cannot, so every build sweeps the
+ * run dirs of dead owners first (under the workspace lock, so no live build is touched). A run
+ * dir whose tool is still alive after its bevbuild died is an orphan: building the node again
+ * would run a second copy beside it, so the build refuses and names the process.
+ */
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {processAlive} from './workspace-lock.ts';
+
+interface Owner {
+  pid: number;
+  nodeId: string;
+  /** Process group of the running tool (local executor), once started. */
+  toolPgid?: number;
+}
+
+/** A tool still running for a bevbuild that is gone. */
+export interface OrphanRun {
+  runDir: string;
+  nodeId: string;
+  pgid: number;
+}
+
+/** Creates `runs/<runId>/` owned by this process. */
+export function createRunDir(runsDir: string, runId: string, nodeId: string): string {
+  const dir = join(runsDir, runId);
+  mkdirSync(dir, {recursive: true});
+  writeOwner(dir, {pid: process.pid, nodeId});
+  return dir;
+}
+
+/** Records the process group of the tool now running in `runDir`. */
+export function recordTool(runDir: string, nodeId: string, pgid: number): void {
+  writeOwner(runDir, {pid: process.pid, nodeId, toolPgid: pgid});
+}
+
+/**
+ * Removes the run dirs of processes that are gone (and unowned leftovers of older versions);
+ * returns the runs whose tool outlived its bevbuild, which are kept.
+ */
+export function sweepRunDirs(runsDir: string): OrphanRun[] {
+  let names: string[];
+  try {
+    names = readdirSync(runsDir);
+  } catch {
+    return [];
+  }
+  const orphans: OrphanRun[] = [];
+  for (const name of names) {
+    const dir = join(runsDir, name);
+    const owner = readOwner(dir);
+    if (owner && (owner.pid === process.pid || processAlive(owner.pid))) continue;
+    if (owner?.toolPgid && groupAlive(owner.toolPgid)) {
+      orphans.push({runDir: dir, nodeId: owner.nodeId, pgid: owner.toolPgid});
+      continue;
+    }
+    rmSync(dir, {recursive: true, force: true});
+  }
+  return orphans;
+}
+
+/** The message for an orphan: which process, and what to do. */
+export function describeOrphan(o: OrphanRun): string {
+  return `${o.nodeId} is still running from an earlier bevbuild that was killed (process group ${o.pgid}); ` +
+    `building it again would start a second copy. Wait for it or stop it with \`kill -- -${o.pgid}\`, then build again`;
+}
+
+function writeOwner(dir: string, owner: Owner): void {
+  // Temp + rename: a sweep never reads a half-written owner file.
+  const tmp = join(dir, `.owner.json.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(owner));
+  renameSync(tmp, join(dir, 'owner.json'));
+}
+
+function readOwner(dir: string): Owner | undefined {
+  try {
+    const o = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as Owner;
+    return Number.isInteger(o.pid) && o.pid > 0 ? o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  return pgid > 1 && processAlive(-pgid);
+}
