@@ -9,7 +9,14 @@
  * Safety rules: nothing is ever truncated or written in place; two processes may write the same
  * object at once (each writes its own temp file, and renaming identical content over itself is
  * harmless); every record read is schema-validated and every object is re-hashed (through the
- * stat memo) before it is restored. Whatever fails a check is deleted and reported, never used.
+ * stat memo) before it is restored or reused for a new record. Whatever fails a check is deleted
+ * (or replaced by a fresh copy), logged in `repairs.jsonl` and reported, never used.
+ *
+ * Hardlinked outputs share their object's inode, so a write to the workspace file is a write to
+ * the object (issue 16 finding 9). The memo stamp of an object includes its ctime, which every
+ * write changes (even one that puts the mtime back): a changed object is re-hashed before use.
+ * Linking changes the ctime too, so after linking an object it has just verified the store
+ * re-stamps it (`StatMemo.vouch`) instead of paying a re-hash on the next restore.
  *
  * Use tracking for `prune` is by record mtime (touched on every successful `readRecord`), not by
  * touching objects: changing an object's times would invalidate its stat-memo entry and force a
@@ -17,13 +24,17 @@
  */
 import {constants as fsc} from 'node:fs';
 import {chmod, copyFile, link, lstat, mkdir, readFile, rename, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises';
-import {basename, dirname, join} from 'node:path';
-import {ActionRecordSchema, TreeManifestSchema} from '../schemas/record.ts';
+import {dirname, join} from 'node:path';
+import {ActionRecordSchema, MAX_RECORD_BYTES} from '../schemas/record.ts';
 import {fail, ok, type Result} from '../src/result.ts';
 import {hashBytes, hashFile, hashFiles, hashFilesSettled, isDigest, type Digest} from './digest.ts';
 import type {StatMemo} from './stat-memo.ts';
 import {listStoreFiles, parseRecord, pruneStore, type PruneResult} from './store-prune.ts';
 import {mapLimit, replace} from './fs-util.ts';
+import {readManifestFile} from './manifest-file.ts';
+import {extraFiles, moveAside} from './output-guard.ts';
+import {logRepair, type StoreRepair} from './store-repairs.ts';
+import {tempSiblingName} from './stray-temps.ts';
 import {canonicalManifestJson, isExecutable, makeManifest, scanTree, type TreeEntry, type TreeManifest} from './tree.ts';
 
 export type {PruneResult};
@@ -32,6 +43,13 @@ import type {ActionRecord, OutputEntry} from './store-types.ts';
 
 /** How `materialize` placed the files (for a directory: the slowest method any file needed). */
 export type MaterializeMethod = 'reflink' | 'hardlink' | 'copy';
+
+/** What `materialize` did. */
+export interface Materialized {
+  method: MaterializeMethod;
+  /** Files found in the old directory output that the record does not name, and where they went. */
+  rescued?: {files: string[]; to: string};
+}
 
 /** Parallel file operations when storing or restoring a directory. */
 const FILE_OP_CONCURRENCY = 16;
@@ -47,9 +65,12 @@ export class LocalStore {
    * help: a just-written file is racy). Any later write changes mtime and voids the shortcut.
    */
   readonly #committed = new Map<Digest, string>();
+  /** The workspace's stat memo: verifies existing objects cheaply when no memo is passed. */
+  readonly #memo: StatMemo | undefined;
 
-  constructor(root: string) {
+  constructor(root: string, memo?: StatMemo) {
     this.root = root;
+    this.#memo = memo;
   }
 
   /** Where the object with this digest lives (whether or not it exists). */
@@ -78,15 +99,20 @@ export class LocalStore {
   }
 
   /**
-   * Present with the expected size? A wrong-sized object is corrupt for certain: dropped so the
-   * caller's fresh copy replaces it.
+   * Present and intact, so a fresh copy with this digest can be dropped? The size is compared
+   * first, then the digest (through the memo: one lstat for an unchanged object). A corrupt
+   * object is removed so the caller's fresh, verified copy replaces it (issue 16 finding 3).
    */
   async #present(d: Digest, size: number): Promise<boolean> {
     const p = this.objectPath(d);
     const st = await stat(p).catch(() => undefined);
     if (!st) return false;
-    if (st.isFile() && st.size === size) return true;
-    await rm(p, {force: true, recursive: true});
+    if (st.isFile() && st.size === size) {
+      const bad = await this.#verifyMany([d], undefined, 'store');
+      if (bad.length === 0) return true;
+      if (bad[0]!.problem === 'missing') return false; // vanished meanwhile (a concurrent prune)
+    } else await rm(p, {force: true, recursive: true});
+    await logRepair(this.root, {digest: d, action: 'replaced', by: 'store'});
     return false;
   }
 
@@ -203,12 +229,15 @@ export class LocalStore {
    * Re-hashes an object (through the memo, if given: then an unchanged object costs one lstat) and
    * compares with its name. A corrupt object is deleted. False if missing or corrupt.
    */
-  async verifyObject(d: Digest, memo?: StatMemo): Promise<boolean> {
-    return (await this.#verifyMany([d], memo)).length === 0;
+  async verifyObject(d: Digest, memo?: StatMemo, by: StoreRepair['by'] = 'restore'): Promise<boolean> {
+    return (await this.#verifyMany([d], memo, by)).length === 0;
   }
 
-  /** Verifies objects in parallel; returns the ones missing or corrupt (corrupt ones deleted). */
-  async #verifyMany(digests: Digest[], memo?: StatMemo): Promise<{digest: Digest; problem: 'missing' | 'corrupt'}[]> {
+  /**
+   * Verifies objects in parallel; returns the ones missing or corrupt (corrupt ones deleted and
+   * logged as dropped, unless `by` is `store`: then the caller replaces them).
+   */
+  async #verifyMany(digests: Digest[], memo = this.#memo, by: StoreRepair['by'] = 'restore'): Promise<{digest: Digest; problem: 'missing' | 'corrupt'}[]> {
     const unique: Digest[] = [];
     for (const d of new Set(digests)) {
       const stamp = this.#committed.get(d);
@@ -222,7 +251,8 @@ export class LocalStore {
     const paths = unique.map((d) => this.objectPath(d));
     const actual = new Map<string, Digest | undefined>();
     if (memo) {
-      const r = await memo.digestPaths(paths, {ignoreCtime: true});
+      // With ctime: a write through a workspace hardlink changes it even when the mtime is put back.
+      const r = await memo.digestPaths(paths);
       for (const p of paths) {
         const x = r.get(p);
         actual.set(p, x?.kind === 'file' ? x.digest : x?.kind === 'dir' ? 'dir' : undefined);
@@ -245,6 +275,7 @@ export class LocalStore {
         bad.push({digest: d, problem: 'corrupt'});
         await rm(p, {force: true, recursive: true});
         memo?.forget(p);
+        if (by === 'restore') await logRepair(this.root, {digest: d, action: 'dropped', by}); // `store` replaces, `audit` reports itself
       }
     }
     return bad;
@@ -259,6 +290,11 @@ export class LocalStore {
     const p = this.recordPath(key);
     let text: string;
     try {
+      const size = (await stat(p)).size;
+      if (size > MAX_RECORD_BYTES) {
+        await rm(p, {force: true});
+        return fail('cache-entry-corrupt', `The action record ${p} is ${size} bytes, over the limit of ${MAX_RECORD_BYTES}; it was deleted and the node will be rebuilt.`);
+      }
       text = await readFile(p, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -292,13 +328,10 @@ export class LocalStore {
     if (bad.length > 0) {
       return fail(bad[0]!.problem === 'missing' ? 'cache-object-missing' : 'cache-entry-corrupt', `The manifest object ${d} is ${bad[0]!.problem}.`);
     }
-    try {
-      const m = TreeManifestSchema.parse(JSON.parse(await readFile(this.objectPath(d), 'utf8')));
-      return ok(m);
-    } catch (e) {
-      await rm(this.objectPath(d), {force: true});
-      return fail('cache-entry-corrupt', `The object ${d} is not a directory manifest: ${(e as Error).message}`);
-    }
+    // Bounded and checked before any file of it is looked at (it may come from a remote).
+    const m = await readManifestFile(this.objectPath(d));
+    if (!m.ok && m.error.reason === 'cache-entry-corrupt') await rm(this.objectPath(d), {force: true});
+    return m.ok ? m : fail(m.error.reason, `The object ${d}: ${m.error.message}`);
   }
 
   /**
@@ -306,24 +339,27 @@ export class LocalStore {
    * an error Result comes back and `absDest` is untouched. The output is built in a temp sibling
    * and renamed into place. `mode: 'link'` (default) tries reflink → hardlink → copy (a hardlinked
    * file shares the object's read-only inode); `'copy'` tries reflink → copy (writable files).
+   * `rescueDir`: files in an existing directory at `absDest` that the manifest does not name are
+   * moved to `<rescueDir>/<entry.path>/…` (reported in `rescued`) instead of being deleted.
    */
   async materialize(
     entry: OutputEntry,
     absDest: string,
-    opts: {mode?: 'link' | 'copy'; memo?: StatMemo} = {},
-  ): Promise<Result<{method: MaterializeMethod}>> {
+    opts: {mode?: 'link' | 'copy'; memo?: StatMemo; rescueDir?: string} = {},
+  ): Promise<Result<Materialized>> {
     const mode = opts.mode ?? 'link';
+    const memo = opts.memo ?? this.#memo;
     let files: {rel: string; digest: Digest; executable: boolean | undefined}[];
     if (entry.kind === 'file') {
       files = [{rel: '', digest: entry.digest, executable: entry.executable}];
     } else {
-      const m = await this.#readManifest(entry.digest, opts.memo);
+      const m = await this.#readManifest(entry.digest, memo);
       if (!m.ok) return {ok: false, error: {...m.error, message: `Cannot restore ${entry.path}: ${m.error.message}`}};
       files = m.value.entries.map((e) => ({rel: e.path, digest: e.digest, executable: e.executable}));
     }
     const bad = await this.#verifyMany(
       files.map((f) => f.digest),
-      opts.memo,
+      memo,
     );
     if (bad.length > 0) {
       const missing = bad.filter((b) => b.problem === 'missing').length;
@@ -335,33 +371,55 @@ export class LocalStore {
     }
 
     await mkdir(dirname(absDest), {recursive: true});
-    const tmp = join(dirname(absDest), `.${basename(absDest)}.bevbuild-tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    if (entry.kind === 'file' && mode === 'link' && (await this.#isLinkOf(absDest, entry.digest, entry.executable))) {
+      // Already this object's hardlink (just verified): renaming a second link of the same inode
+      // over it would be a no-op that leaves the temp link behind (rename(2)).
+      return ok({method: 'hardlink'});
+    }
+    const tmp = tempSiblingName(absDest, 'tmp');
     const rank: Record<MaterializeMethod, number> = {reflink: 0, hardlink: 1, copy: 2};
     let method: MaterializeMethod = entry.kind === 'dir' && files.length === 0 ? 'copy' : 'reflink';
+    let rescued: Materialized['rescued'];
     try {
       if (entry.kind === 'file') {
-        method = await this.#place(files[0]!.digest, tmp, files[0]!.executable, mode);
+        method = await this.#place(files[0]!.digest, tmp, files[0]!.executable, mode, memo);
       } else {
         await mkdir(tmp);
         const dirs = new Set<string>();
         for (const f of files) for (let d = dirname(f.rel); d !== '.' && !dirs.has(d); d = dirname(d)) dirs.add(d);
         for (const d of [...dirs].sort()) await mkdir(join(tmp, d), {recursive: true});
         await mapLimit(files, FILE_OP_CONCURRENCY, async (f) => {
-          const m = await this.#place(f.digest, join(tmp, f.rel), f.executable, mode);
+          const m = await this.#place(f.digest, join(tmp, f.rel), f.executable, mode, memo);
           if (rank[m] > rank[method]) method = m;
         });
+        const old = await lstat(absDest).catch(() => undefined);
+        if (old?.isDirectory() && opts.rescueDir) {
+          const extra = extraFiles(absDest, new Set(files.map((f) => f.rel)));
+          if (extra.length > 0) {
+            const to = join(opts.rescueDir, entry.path);
+            moveAside(absDest, extra, to);
+            rescued = {files: extra, to};
+          }
+        }
       }
       await replace(tmp, absDest);
     } catch (e) {
       await rm(tmp, {recursive: true, force: true});
       return fail('cache-restore-failed', `Cannot restore ${entry.path} to ${absDest}: ${(e as Error).message}`);
     }
-    opts.memo?.forget(absDest);
-    return ok({method});
+    memo?.forget(absDest);
+    return ok(rescued ? {method, rescued} : {method});
+  }
+
+  /** Is `absDest` a hardlink of object `d` with the wanted executable bit? */
+  async #isLinkOf(absDest: string, d: Digest, executable: boolean | undefined): Promise<boolean> {
+    const [dest, obj] = await Promise.all([lstat(absDest).catch(() => undefined), stat(this.objectPath(d)).catch(() => undefined)]);
+    if (!dest || !obj || !dest.isFile() || dest.ino !== obj.ino || dest.dev !== obj.dev) return false;
+    return executable === undefined || isExecutable(obj.mode) === executable;
   }
 
   /** Places one object at `dest`: reflink → (link mode, same executable bit) hardlink → copy. */
-  async #place(d: Digest, dest: string, executable: boolean | undefined, mode: 'link' | 'copy'): Promise<MaterializeMethod> {
+  async #place(d: Digest, dest: string, executable: boolean | undefined, mode: 'link' | 'copy', memo: StatMemo | undefined): Promise<MaterializeMethod> {
     const obj = this.objectPath(d);
     const objExec = isExecutable((await stat(obj)).mode);
     const exec = executable ?? objExec;
@@ -381,6 +439,7 @@ export class LocalStore {
     if (mode === 'link' && exec === objExec) {
       try {
         await link(obj, dest);
+        memo?.vouch(obj, d); // linking changed its ctime; the bytes were verified just before
         return 'hardlink';
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;

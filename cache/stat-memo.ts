@@ -205,6 +205,18 @@ export class StatMemo {
     return out;
   }
 
+  /**
+   * Records the file's current stamp for a digest the caller has just verified, skipping the racy
+   * window: for store objects whose ctime bevbuild itself just changed (by linking them), so the
+   * next lookup is a hit instead of a full re-hash. Never for files something else may write.
+   */
+  vouch(absPath: string, digest: Digest): void {
+    const st = lstatSync(absPath, {throwIfNoEntry: false});
+    if (!st?.isFile()) return;
+    this.#entries.set(memoKey(absPath), `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}\t${digest}\t${isExecutable(st.mode) ? 1 : 0}`);
+    this.#dirty = true;
+  }
+
   /** Forgets one path (e.g. after bevbuild itself rewrote it). */
   forget(absPath: string): void {
     if (this.#entries.delete(memoKey(absPath))) this.#dirty = true;

@@ -27,6 +27,8 @@ export interface ConfigSpec {
   /** Provenance signing and trust (README "Provenance"): the writer key file, trusted public keys. */
   provenance?: ProvenanceConfig;
   remote?: RemoteConfig;
+  /** `'copy'`: every output is placed as a writable copy, whatever its rule says (see `RuleSpec.materialize`). */
+  materialize?: 'link' | 'copy';
 }
 
 export interface LoadedConfigSpec extends ConfigSpec {

@@ -91,6 +91,13 @@ export interface RuleSpec<S extends z.ZodType> {
   /** Give the tool staging paths (default true). False: the tool writes in place (old outputs removed first). */
   stage?: boolean;
   /**
+   * How stored outputs appear in the workspace. `'link'` (default): reflink, else a hardlink that
+   * shares the store object's read-only inode (no copy, no extra space). `'copy'`: writable
+   * copies, for outputs people edit in place (an in-place write to a hardlink changes the object;
+   * bevbuild detects that, but a copy keeps the store out of reach). See README "Materialization".
+   */
+  materialize?: 'link' | 'copy';
+  /**
    * Who decides success. `'fail'` (default): a non-zero exit code fails the node. `'check'`: the exit
    * code is only evidence — `check` (required then) decides, gets `ctx.exitCode`, and runs right
    * after the tool, before the declared-outputs test, so its verdict is the message users see.
@@ -160,6 +167,7 @@ const ruleSpecShape = z
     exclusive: z.function().optional(),
     cache: z.boolean().optional(),
     stage: z.boolean().optional(),
+    materialize: z.enum(['link', 'copy']).optional(),
     exitCode: z.enum(['fail', 'check']).optional(),
     check: z.function().optional(),
     providesPython: z.function().optional(),

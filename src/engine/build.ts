@@ -14,6 +14,8 @@ import {decide, type Decision} from './decide.ts';
 import type {EngineContext} from './engine-context.ts';
 import {keyRecordOf} from './input-digests.ts';
 import {ResourcePools} from './resources.ts';
+import {sweepStrayTemps} from '../../cache/stray-temps.ts';
+import {restoreRecord} from './restore.ts';
 import {runLogFile, runNode} from './run-node.ts';
 import {mark} from '../timing.ts';
 
@@ -113,6 +115,8 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   };
 
   ctx.prefetched = await prefetch(ctx, ids);
+  // Temps beside outputs and in the store left by killed bevbuild processes (issue 16 finding 4).
+  if (!opts.dryRun) await sweepStrayTemps(graph.root, ids.flatMap((id) => graph.nodes.get(id)!.outputs), ctx.store.root);
   const forget = (node: GraphNode) => {
     for (const o of node.outputs) ctx.prefetched?.delete(resolve(graph.root, o));
   };
@@ -190,7 +194,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       // the record, which is all dependents' keys need.
       const d = decision;
       pendingFetch.set(node.id, async () => {
-        if (await restore(ctx, d)) {
+        if (await restoreRecord(ctx, node, d.record, d.from)) {
           ctx.state.set(node.id, {key, keyRecord, outputs: d.record.outputs, builtAt: new Date().toISOString()});
           return {ok: true, changed: false};
         }
@@ -207,14 +211,13 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     if (decision.action === 'restore') {
       const t0 = Date.now();
       reporter.log({type: 'start', id: node.id, action: 'restore', reasons: [...decision.reasons, `from ${decision.from} cache`]});
-      const restored = await restore(ctx, decision);
+      const restored = await restoreRecord(ctx, node, decision.record, decision.from);
       if (restored) {
         ctx.state.set(node.id, {key, keyRecord, outputs: decision.record.outputs, builtAt: new Date().toISOString()});
         reporter.log({type: 'done', id: node.id, status: 'restored', durationMs: Date.now() - t0});
         return finish(node.id, {status: 'restored', outputs: decision.record.outputs});
       }
-      // A remote fault has been warned about by the remote bridge (one warning per build).
-      if (decision.from === 'local') reporter.log({type: 'warning', message: `${node.id}: cached outputs are missing or corrupt in the local cache; running the tool instead`});
+      // restoreRecord warned (or the remote bridge did, once per build).
     }
     return execute(node, key, keyRecord, decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable']);
   };
@@ -287,19 +290,5 @@ async function prefetch(ctx: EngineContext, ids: string[]) {
     }
   }
   return ctx.memo.digestPaths([...paths]);
-}
-
-/** Materializes a record's outputs from the local store (fetching them from the remote first if needed). */
-async function restore(ctx: EngineContext, d: Extract<Decision, {action: 'restore'}>): Promise<boolean> {
-  if (d.from === 'remote' && !(await ctx.remote!.fetchObjects(d.record.outputs))) return false;
-  for (const o of d.record.outputs) {
-    const m = await ctx.store.materialize(o, resolve(ctx.graph.root, o.path), {memo: ctx.memo});
-    if (!m.ok) {
-      ctx.reporter.log({type: 'warning', message: `${d.record.nodeId}: ${m.error.message}`});
-      return false;
-    }
-  }
-  if (d.from === 'remote') await ctx.store.writeRecord(d.record);
-  return true;
 }
 

@@ -9,6 +9,7 @@ import type {PathDigest} from '../../cache/stat-memo.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {KeyRecord} from './action-key.ts';
 import type {EngineContext} from './engine-context.ts';
+import {trustRecord} from './restore.ts';
 import {diffKeyRecords} from './reasons.ts';
 
 export type Decision =
@@ -30,9 +31,9 @@ export async function decide(ctx: EngineContext, node: GraphNode, key: string, k
   if (node.cache) {
     const local = await ctx.store.readRecord(key);
     if (!local.ok) ctx.reporter.log({type: 'warning', message: `${node.id}: ${local.error.message}; ignoring that cache entry`});
-    else if (local.value) return {action: 'restore', record: local.value, from: 'local', reasons};
+    else if (local.value && trustRecord(ctx, node, local.value, 'local')) return {action: 'restore', record: local.value, from: 'local', reasons};
     const remote = await ctx.remote?.lookup(key);
-    if (remote) return {action: 'restore', record: remote, from: 'remote', reasons};
+    if (remote && trustRecord(ctx, node, remote, 'remote')) return {action: 'restore', record: remote, from: 'remote', reasons};
   }
   return {action: 'run', reasons};
 }

@@ -5,10 +5,10 @@
  * object plus one object per file. Any fault turns into "not in the remote" with one warning per
  * build, and nothing unverified reaches the local store.
  */
-import {readFile} from 'node:fs/promises';
 import {HttpRemoteCache, remoteAuthFromEnv} from '../../cache/remote-http.ts';
 import type {ActionRecord, LocalStore, OutputEntry} from '../../cache/local-store.ts';
-import {ActionRecordSchema, TreeManifestSchema} from '../../schemas/record.ts';
+import {readManifestFile} from '../../cache/manifest-file.ts';
+import {ActionRecordSchema, MAX_RECORD_BYTES} from '../../schemas/record.ts';
 import type {RemoteBridge} from './remote-bridge.ts';
 import {admitRemoteRecord} from '../provenance/remote-trust.ts';
 import type {KeyObject} from 'node:crypto';
@@ -33,7 +33,7 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
     o.warn(message);
   };
   const warnOnce = (what: string, message: string) => warn(`remote cache ${client.displayUrl}: ${what} failed (${message}); building locally`);
-  const client = new HttpRemoteCache({url: o.url, upload: o.upload, timeoutMs: o.timeoutMs, retries: 2, log: warn, auth: remoteAuthFromEnv()});
+  const client = new HttpRemoteCache({url: o.url, upload: o.upload, timeoutMs: o.timeoutMs, retries: 2, log: warn, auth: remoteAuthFromEnv(), maxActionBytes: MAX_RECORD_BYTES});
   process.once('exit', () => client.close());
 
   const ensure = async (digest: string, size?: number): Promise<boolean> => {
@@ -42,13 +42,10 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
     if (!r.ok) warnOnce(`download of object ${digest.slice(0, 12)}`, r.error.message);
     return r.ok;
   };
+  // Bounded: size first, then entry count, before any of its files is fetched.
   const manifestOf = async (digest: string) => {
-    try {
-      const m = TreeManifestSchema.safeParse(JSON.parse(await readFile(o.store.objectPath(digest), 'utf8')));
-      return m.success ? m.data : undefined;
-    } catch {
-      return undefined;
-    }
+    const m = await readManifestFile(o.store.objectPath(digest));
+    return m.ok ? m.value : undefined;
   };
   const filesOf = async (e: OutputEntry): Promise<{digest: string; size?: number}[] | undefined> => {
     if (e.kind === 'file') return [{digest: e.digest, size: e.size}];

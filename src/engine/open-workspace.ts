@@ -33,7 +33,7 @@ export async function openWorkspace(root: string, reporter: Reporter, opts: {fre
       config: loaded.value.spec,
       graph: graph.value,
       paths,
-      store: new LocalStore(paths.cache),
+      store: new LocalStore(paths.cache, memo),
       memo,
       state,
       reporter,

@@ -18,6 +18,7 @@ import {fail, ok, type Failure, type Result} from '../result.ts';
 import {provenanceEnabled, recordProvenance} from '../provenance/collect.ts';
 import type {KeyRecord} from './action-key.ts';
 import {childEnv} from './child-env.ts';
+import {placeOutputs} from './restore.ts';
 import {ioFailure} from './io-failure.ts';
 import {createRunDir, recordTool} from './run-dirs.ts';
 import type {EngineContext} from './engine-context.ts';
@@ -206,11 +207,8 @@ async function collectOutputs(ctx: EngineContext, node: GraphNode, outPath: (p: 
       entries.push({path: o, kind: 'file', digest: f.digest, size: f.size, executable});
     }
   }
-  for (const e of entries) {
-    const m = await ctx.store.materialize(e, resolve(root, e.path), {memo: ctx.memo});
-    if (!m.ok) return {ok: false, error: {...m.error, nodeId: node.id}};
-  }
-  return ok(withSemanticDigests(root, node, entries, (message) => ctx.reporter.log({type: 'warning', message})));
+  const placed = await placeOutputs(ctx, node, entries);
+  return placed.ok ? ok(withSemanticDigests(root, node, entries, (message) => ctx.reporter.log({type: 'warning', message}))) : placed;
 }
 
 function toolchainPython(ctx: EngineContext, node: GraphNode): string | undefined {

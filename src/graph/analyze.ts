@@ -39,6 +39,10 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
     const node = resolveNode(root, id, decl, diags);
     if (node) nodes.set(id, node);
   }
+  if (spec.materialize !== undefined && spec.materialize !== 'link' && spec.materialize !== 'copy') {
+    diags.push({code: 'invalid-config', site: spec.site, path: ['materialize'], message: `expected 'link' or 'copy', got ${JSON.stringify(spec.materialize)}`});
+  }
+  if (spec.materialize === 'copy') for (const node of nodes.values()) node.materialize = 'copy';
 
   // Output ownership: exact paths, and every ancestor directory of an output (for inputs that are dirs).
   const outputOwner = new Map<string, string>();
@@ -170,6 +174,7 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
     exclusive: call('exclusive', spec.exclusive && (() => spec.exclusive!(p)), undefined),
     cache: spec.cache ?? true,
     stage: spec.stage ?? true,
+    materialize: spec.materialize ?? 'link',
   };
   // Resolved only if a diagnostic needs it (see lazyCallSite).
   Object.defineProperty(node, 'site', {get: () => decl.site, enumerable: true});

@@ -30,6 +30,8 @@ export interface GraphNode {
   exclusive: string | undefined;
   cache: boolean;
   stage: boolean;
+  /** How stored outputs are placed: `link` (reflink, else hardlink to the read-only object) or `copy`. */
+  materialize: 'link' | 'copy';
 }
 
 export interface Graph {
