@@ -53,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/prune-command.ts')).pruneCommand(opts);
       case 'audit':
         return await (await import('./commands/audit-command.ts')).auditCommand(opts);
+      case 'lineage':
+        return await (await import('./commands/lineage-command.ts')).lineageCommand(opts);
       case 'provenance':
         return await (await import('./commands/provenance-command.ts')).provenanceCommand(opts);
       case 'verify':
