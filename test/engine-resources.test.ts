@@ -38,8 +38,8 @@ test('GPU requests get concrete device ids; an impossible request fails clearly'
   assert.equal(rig.read('out/g2').trim().split(',').sort(), ['3', '5']);
   assert.is(rig.read('out/g0').trim(), '[]', 'CPU nodes see no GPU');
   const g = await rig.json(['greedy']);
-  assert.is(g.code, 1);
-  assert.match(String(g.events.find((e) => e['type'] === 'failed')!['message']), /needs 4 GPU\(s\) but the gpu pool has 2/);
+  assert.is(g.code, 2, 'refused at plan time (issue 9), before anything runs');
+  assert.match(String(g.events.find((e) => e['type'] === 'diagnostic')!['message']), /needs a CUDA GPU \(up to 4\) but the gpu pool has 2/);
 }));
 
 test('a per-rule timeout kills the tool and records nothing', withTimeout(async () => {
