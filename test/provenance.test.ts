@@ -64,7 +64,7 @@ test('a signed build exports a verifiable SLSA bundle; a flipped deploy byte or 
   cpSync(rig.path('deploy/d'), copy, {recursive: true});
   chmodSync(join(copy, 'model.bin'), 0o644);
   const bytes = readFileSync(join(copy, 'model.bin'));
-  bytes[0] ^= 1;
+  bytes[0] = bytes[0]! ^ 1;
   writeFileSync(join(copy, 'model.bin'), bytes);
   const flipped = await rig.exec(['verify', 'bundle.jsonl', 'shipped', '--trusted-key', key.publicFile]);
   assert.is(flipped.code, 1);

@@ -37,15 +37,18 @@ export function decodeProvenance(text: string): Result<Provenance> {
  * none (written before provenance existed); an error when the object is missing or corrupt.
  */
 export async function readProvenance(store: LocalStore, record: ActionRecord): Promise<Result<Provenance | undefined>> {
-  const ref = record.provenance;
-  if (!ref) return ok(undefined);
+  return record.provenance ? readProvenanceObject(store, record.provenance.digest, record.nodeId) : ok(undefined);
+}
+
+/** A provenance envelope object from the store by digest (`whose`: the node, for messages). */
+export async function readProvenanceObject(store: LocalStore, digest: string, whose: string): Promise<Result<Provenance>> {
   let text: string;
   try {
-    text = await readFile(store.objectPath(ref.digest), 'utf8');
+    text = await readFile(store.objectPath(digest), 'utf8');
   } catch (e) {
-    return fail('provenance-missing', `the provenance object ${ref.digest.slice(0, 12)} of ${record.nodeId} is not in the store (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    return fail('provenance-missing', `the provenance object ${digest.slice(0, 12)} of ${whose} is not in the store (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (hashBytes(text) !== ref.digest) return fail('provenance-corrupt', `the provenance object ${ref.digest.slice(0, 12)} of ${record.nodeId} does not match its digest`);
+  if (hashBytes(text) !== digest) return fail('provenance-corrupt', `the provenance object ${digest.slice(0, 12)} of ${whose} does not match its digest`);
   return decodeProvenance(text);
 }
 
