@@ -30,6 +30,10 @@ export interface Options {
   formatGiven: boolean;
   /** `lineage --uses PATH`: which builds read PATH. */
   uses: string | undefined;
+  /** `audit --rebuild`: re-run the closure in a scratch workspace and compare outputs. */
+  rebuild: boolean;
+  /** `audit --rebuild --nodes GLOB`: re-run only these nodes (the rest come from the store). */
+  nodes: string | undefined;
   /** `--trusted-key` (verify): public key files to accept signatures from. */
   trustedKeys: string[];
 }
@@ -54,6 +58,8 @@ export function parseOptions(argv: string[]): Result<Options> {
         'remote-download': {type: 'string'},
         all: {type: 'boolean'},
         uses: {type: 'string'},
+        rebuild: {type: 'boolean'},
+        nodes: {type: 'string'},
         'trusted-key': {type: 'string', multiple: true},
         help: {type: 'boolean', short: 'h'},
         version: {type: 'boolean', short: 'V'},
@@ -92,6 +98,7 @@ export function parseOptions(argv: string[]): Result<Options> {
     return fail('usage', `expected BEVBUILD_REMOTE_UPLOAD=1 (upload) or 0 (read-only), got "${uploadEnv}"`);
   }
   const upload = v['remote-upload'] ?? (uploadEnv === '1' ? true : uploadEnv === '0' ? false : undefined);
+  if (v.rebuild && (command !== 'audit' || pos.length === 0)) return fail('usage', 'expected `bevbuild audit --rebuild <target> [--nodes <glob>]`');
   if (command === 'lineage' && pos.length === 0 && v.uses === undefined) return fail('usage', 'expected a target (`bevbuild lineage deploy/kitti/second`) or `bevbuild lineage --uses <path>`');
   if ((command === 'why' || command === 'watch') && pos.length === 0) return fail('usage', `expected a target: bevbuild ${command} <target>`);
   if (command === 'provenance' && pos.length === 0) return fail('usage', 'expected a target: bevbuild provenance <target> > bundle.jsonl');
@@ -113,6 +120,8 @@ export function parseOptions(argv: string[]): Result<Options> {
     all: v.all ?? false,
     formatGiven: v.format !== undefined,
     uses: v.uses,
+    rebuild: v.rebuild ?? false,
+    nodes: v.nodes,
     trustedKeys: v['trusted-key'] ?? [],
   });
 }
@@ -133,6 +142,9 @@ Usage
   bevbuild why <target>          what changed since the last good build, down to the root cause
   bevbuild graph [target] --format mermaid|dot|json
   bevbuild audit <target…>       verify workspace outputs and store objects against their records
+  bevbuild audit --rebuild <target> [--nodes <glob>]
+                                 re-run it in a scratch workspace ignoring caches; compare outputs
+                                 byte for byte, then by meaning (ONNX, OpenVINO IR, checkpoints)
   bevbuild lineage <target>      what it was made from: data, configs, code commits, toolchains
                                  (--json, --format mermaid); --uses <path>: which deploy dirs used it
   bevbuild provenance <target>   print the signed provenance bundle of the target's closure (JSON lines)

@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'cache':
         return await (await import('./commands/prune-command.ts')).pruneCommand(opts);
       case 'audit':
+        if (opts.rebuild) return await (await import('./commands/audit-rebuild-command.ts')).auditRebuildCommand(opts, abort.signal);
         return await (await import('./commands/audit-command.ts')).auditCommand(opts);
       case 'lineage':
         return await (await import('./commands/lineage-command.ts')).lineageCommand(opts);

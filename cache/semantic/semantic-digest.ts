@@ -21,12 +21,16 @@ export {SEMANTIC_KINDS, type SemanticKind} from './kinds.ts';
 
 
 /** Which files of a directory output a kind applies to. */
-const EXTENSIONS: Record<SemanticKind, string[]> = {onnx: ['.onnx'], 'openvino-ir': ['.xml'], checkpoint: ['.pth', '.pt', '.ckpt', '.pkl']};
+const EXTENSIONS: Record<Exclude<SemanticKind, 'volatile'>, string[]> = {onnx: ['.onnx'], 'openvino-ir': ['.xml'], checkpoint: ['.pth', '.pt', '.ckpt', '.pkl']};
+
+/** Whether a kind declared for an output applies to `file` (a directory output's files: by extension). */
+export const kindApplies = (kind: SemanticKind, file: string): boolean => kind === 'volatile' || EXTENSIONS[kind].includes(extname(file));
 
 /** Bumped when a view changes shape: old and new semantic digests must never compare equal by accident. */
 const FORMAT = 1;
 
 function fileView(kind: SemanticKind, abs: string): View {
+  if (kind === 'volatile') return '(volatile)';
   const bytes = readFileSync(abs);
   switch (kind) {
     case 'onnx':
@@ -44,7 +48,7 @@ export function semanticView(kind: SemanticKind, abs: string): Result<View> {
     if (!statSync(abs).isDirectory()) return ok(fileView(kind, abs));
     const out: Record<string, View> = {};
     for (const f of scanTree(abs)) {
-      out[f.rel] = EXTENSIONS[kind].includes(extname(f.rel)) ? fileView(kind, f.abs) : hashBytes(readFileSync(f.abs));
+      out[f.rel] = kindApplies(kind, f.rel) ? fileView(kind, f.abs) : hashBytes(readFileSync(f.abs));
     }
     return ok(out);
   } catch (e) {
