@@ -70,6 +70,9 @@ export const validateInt8 = defineRule({
   // The gate's own TS code (verdicts, report) is an input too: editing it re-validates.
   inputs: (p) => [...GATE_CODE, p.addonDir, ...p.fp32, ...p.int8, ...p.int8.filter((f) => f.endsWith('.xml')).map((f) => f.replace(/\.xml$/, '.bin')), p.framesDir, ...Object.values(p.consts)],
   outputs: (p) => [`${p.outDir}/validation.json`, `${p.outDir}/timings.json`, `${p.outDir}/report.html`],
+  // validation.json (the verdict) is byte-reproducible; the timings and the page that shows them are not.
+  semantic: (p) => ({[`${p.outDir}/timings.json`]: 'volatile', [`${p.outDir}/report.html`]: 'volatile'}),
+  nondeterministic: 'timings.json and report.html record wall-clock timings of the run',
   argv: (p, ctx) => {
     const argv = validatorArgv({
       ...p,

@@ -27,6 +27,7 @@ export const exportUnifiedOnnx = defineRule({
   toolchain: (p) => p.env,
   inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'export/export_unified_onnx.py'), ...configChain(p.repo, p.config, ctx.root), p.checkpoint, p.geometryDir],
   outputs: (p) => [p.output],
+  semantic: 'onnx', // dependents key on the model, not on the exporter's metadata (producer, doc strings)
   cwd: (p) => p.repo,
   exclusive: (p) => `${p.repo}/export/_tmp_unified`,
   argv: (p, ctx) => [ctx.python(), 'export/export_unified_onnx.py', p.config, ctx.in(p.checkpoint), '--geometry-dir', ctx.in(p.geometryDir), '-o', ctx.out(p.output), '--output-bound', String(p.outputBound)],

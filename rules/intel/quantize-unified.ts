@@ -68,6 +68,7 @@ export const quantizeUnified = defineRule({
   toolchain: (p) => p.env,
   inputs: (p, ctx) => [...sharedInputs(p, ctx.root), p.pseudoGt],
   outputs: (p) => [p.output, p.output.replace(/\.xml$/, '.bin')],
+  semantic: (p) => ({[p.output]: 'openvino-ir'}), // the .xml without NNCF/runtime rt_info; the .bin by bytes
   cwd: (p) => p.repo,
   env: (p) => ({NNCF_OV_DEVICE: p.device}),
   argv: (p, ctx) => [

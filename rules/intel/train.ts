@@ -38,6 +38,7 @@ export const train = defineRule({
   toolchain: (p) => p.env,
   inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'tools/train.py'), ...configChain(p.repo, p.config, ctx.root), ...p.data, ...p.extraInputs],
   outputs: (p) => [`${p.runDir}/epoch_${p.epochs}.pth`, `${p.runDir}/configs.yaml`],
+  semantic: (p) => ({[`${p.runDir}/epoch_${p.epochs}.pth`]: 'checkpoint'}),
   cwd: (p) => p.repo,
   resources: (p) => ({cpu: 2, gpu: p.gpus}),
   executor: (p) => p.executor,

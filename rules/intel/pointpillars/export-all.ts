@@ -20,6 +20,7 @@ export const ppExportAll = defineRule({
   toolchain: (p) => p.env,
   inputs: (p, ctx) => modelToolInputs(p, [...SCRIPTS], ctx.root),
   outputs: (p) => PP_EXPORTS.map((f) => `${p.outDir}/${f}`),
+  semantic: 'onnx',
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.out(`${p.outDir}/head.onnx`).replace(/\/head\.onnx$/, ''), '--python', ctx.python()],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),

@@ -18,6 +18,7 @@ export const ppExportLidarFixedV = defineRule({
   toolchain: (p) => p.env,
   inputs: (p, ctx) => modelToolInputs(p, ['export/pointpillars/export-lidar.py'], ctx.root),
   outputs: (p) => [p.output],
+  semantic: 'onnx',
   cwd: (p) => p.repo,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export-lidar.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--fixed-v', String(p.fixedV), '--split', p.split, '-o', ctx.out(p.output)],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),

@@ -47,6 +47,7 @@ export const ppQuantizeStage = defineRule({
   toolchain: (p) => p.env,
   inputs: (p, ctx) => [...modelToolInputs(p, [`export/pointpillars/quantize_${p.stage}.py`, 'export/pointpillars/_calib_data.py'], ctx.root), p.onnx],
   outputs: (p) => [p.out, p.out.replace(/\.xml$/, '.bin')],
+  semantic: (p) => ({[p.out]: 'openvino-ir'}),
   cwd: (p) => p.repo,
   argv: (p, ctx) => [
     ctx.python(), `export/pointpillars/quantize_${p.stage}.py`,
