@@ -35,6 +35,8 @@ const FRAMES = Number(process.env['BEVBUILD_DEMO_FRAMES'] ?? 40);
 const VAL = FRAMES - Math.floor(FRAMES / 2);
 const bev = {repo: T, env: 'env/bev', code: [`${T}/bevlite/*.py`]};
 const ov = {repo: T, env: 'env/openvino', code: [`${T}/bevlite/*.py`]};
+/** The demo toolchain is CPU-only: its stand-ins for Intel's CUDA tools request no GPU (the real ones default to 1). */
+const cpuOnly = {gpus: 0};
 
 /** Per-dataset names, mirroring the real repo's dataset-scoped layout (pitfall 10). */
 const DATASETS = {
@@ -74,10 +76,10 @@ function pipelineB(ds: Ds): [string, ArtifactDecl][] {
   const gate = `build/validation/${ds}/second`;
   const q = {...ov, config, modelFp32: onnx, geoDir: geo, calibDir: calib, nCalib: VAL - Math.floor(VAL / 2), nVal: Math.floor(VAL / 2), device: 'CPU'};
   return [
-    [`train/${ds}/second`, train({...bev, config, runDir: `${T}/work_dirs/${d.cfg}/bevpoolv2`, epochs: 3, data: [d.root]})],
-    [`geometry/${ds}/second`, precomputeGeometry({...bev, config, checkpoint: ckpt, outDir: geo, data: [d.root]})],
-    [`onnx/${ds}/second`, exportUnifiedOnnx({...bev, config, checkpoint: ckpt, geometryDir: geo, output: onnx})],
-    [`calib/${ds}/second`, dumpVoxels({...bev, config, checkpoint: ckpt, outDir: calib, numFrames: VAL, data: [d.root]})],
+    [`train/${ds}/second`, train({...bev, ...cpuOnly, config, runDir: `${T}/work_dirs/${d.cfg}/bevpoolv2`, epochs: 3, data: [d.root]})],
+    [`geometry/${ds}/second`, precomputeGeometry({...bev, ...cpuOnly, config, checkpoint: ckpt, outDir: geo, data: [d.root]})],
+    [`onnx/${ds}/second`, exportUnifiedOnnx({...bev, ...cpuOnly, config, checkpoint: ckpt, geometryDir: geo, output: onnx})],
+    [`calib/${ds}/second`, dumpVoxels({...bev, ...cpuOnly, config, checkpoint: ckpt, outDir: calib, numFrames: VAL, data: [d.root]})],
     [`pseudo-gt/${ds}/second`, quantizeUnifiedPseudoGt({...q, output: pseudo})],
     [`int8/${ds}/second`, quantizeUnified({...q, pseudoGt: pseudo, output: int8})],
     [`validate/${ds}/second`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [onnx], int8: [int8], framesDir: calib, preset: d.preset, consts: {indices: `${geo}/indices.bin`, intervals: `${geo}/intervals.bin`}, filterLabels: [], ...GATE_TOLERANCE, outDir: gate})],
@@ -103,10 +105,10 @@ function pipelineA(ds: Ds): [string, ArtifactDecl][] {
   for (const s of ['camera', 'lidar_pfe', 'fuser', 'head']) for (const x of ['xml', 'bin']) files[`quantized_${s}.${x}`] = `${int8Dir}/quantized_${s}.${x}`;
   const m = {config, checkpoint: ckpt, data: [d.root]};
   return [
-    [`train/${ds}/pointpillars`, train({...bev, config, runDir: `${T}/work_dirs/${d.cfg}/pp`, epochs: 3, data: [d.root]})],
-    [`onnx/${ds}/pointpillars`, ppExportAll({...bev, ...m, outDir: onnxDir})],
-    [`onnx/${ds}/pointpillars-pfe-v7000`, ppExportLidarFixedV({...bev, ...m, output: `${onnxDir}/lidar_pfe_v7000.onnx`})],
-    [`int8/${ds}/pointpillars`, ppQuantizeAll({...ov, ...m, onnxDir, outDir: int8Dir, numSamples: VAL})],
+    [`train/${ds}/pointpillars`, train({...bev, ...cpuOnly, config, runDir: `${T}/work_dirs/${d.cfg}/pp`, epochs: 3, data: [d.root]})],
+    [`onnx/${ds}/pointpillars`, ppExportAll({...bev, ...cpuOnly, ...m, outDir: onnxDir})],
+    [`onnx/${ds}/pointpillars-pfe-v7000`, ppExportLidarFixedV({...bev, ...cpuOnly, ...m, output: `${onnxDir}/lidar_pfe_v7000.onnx`})],
+    [`int8/${ds}/pointpillars`, ppQuantizeAll({...ov, ...cpuOnly, ...m, onnxDir, outDir: int8Dir, numSamples: VAL})],
     [`frames/${ds}/pointpillars`, dumpHeadInputs({...bev, ...m, outDir: frames, numFrames: VAL})],
     [`validate/${ds}/pointpillars`, validateInt8({env: 'env/openvino', addonDir: 'build/native', fp32: [`${onnxDir}/fuser.onnx`, `${onnxDir}/head.onnx`], int8: [`${int8Dir}/quantized_fuser.xml`, `${int8Dir}/quantized_head.xml`], framesDir: frames, preset: d.preset, filterLabels: [], ...GATE_TOLERANCE, outDir: gate})],
     [`deploy/${ds}/pointpillars`, publish({outDir: `deploy/data/${d.deploy}/pointpillars`, gates: [`${gate}/validation.json`], files})],

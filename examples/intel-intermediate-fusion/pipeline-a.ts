@@ -37,11 +37,11 @@ export function pipelineA(s: IntelSettings, ds: Dataset, envs: {bev: string; ope
     [`viz/${k}/pointpillars`]: inferenceVis({...fromCkpt, outDir: `viz/${k}/pointpillars`, gpus: s.gpus}),
     [`onnx/${k}/pointpillars`]: ppExportAll({...fromCkpt, outDir: onnxDir}),
     [`onnx/${k}/pointpillars-v7000`]: ppExportLidarFixedV({...fromCkpt, output: pfeV7000}),
-    [`int8/${k}/pointpillars`]: ppQuantizeAll({...fromCkpt, onnxDir, outDir: quantizedDir, numSamples: 300}),
+    [`int8/${k}/pointpillars`]: ppQuantizeAll({...fromCkpt, onnxDir, outDir: quantizedDir, numSamples: s.sizes.numSamples}),
     ...Object.fromEntries(
       stages.map((st) => [
         `int8-stage/${k}/pointpillars/${st}`,
-        ppQuantizeStage({...fromCkpt, stage: st, onnx: st === 'lidar_pfe' ? pfeV7000 : `${onnxDir}/${PP_STAGES[st].onnx}`, out: `export/${k}/pointpillars-int8-stages/${PP_STAGES[st].out}`}),
+        ppQuantizeStage({...fromCkpt, stage: st, onnx: st === 'lidar_pfe' ? pfeV7000 : `${onnxDir}/${PP_STAGES[st].onnx}`, out: `export/${k}/pointpillars-int8-stages/${PP_STAGES[st].out}`, numSamples: s.sizes.numSamples}),
       ]),
     ),
     ...validatedDeploy(s, ds, {pipeline: 'pointpillars', onnxDir, pfeV7000, quantizedDir}, envs.openvino),

@@ -17,6 +17,11 @@ import type {Dataset} from './datasets.ts';
 import type {IntelSettings} from './settings.ts';
 import {validatedDeploy} from './validated-deploy.ts';
 
+/** What quantize_unified.py imports in spconvEnv with --config (reference §3.9). */
+export const SPCONV_IMPORTS = ['openvino', 'nncf', 'numpy', 'torchpack', 'mmcv', 'mmdet3d.utils'] as const;
+/** The probe's output: Pipeline B's training depends on it, so a missing import fails first. */
+export const SPCONV_PROBE = 'probes/spconv-imports.json';
+
 export const SECOND_LEAF = (ds: Dataset) => `configs/${ds.configDir}/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.yaml`;
 
 export function pipelineB(s: IntelSettings, ds: Dataset, envs: {bev: string; spconv: string; openvino: string}): Record<string, ArtifactDecl> {
@@ -29,14 +34,16 @@ export function pipelineB(s: IntelSettings, ds: Dataset, envs: {bev: string; spc
   const fromCkpt = {...bev, config, checkpoint: ckpt};
   const unified = `${dir}/bevfusion_unified.onnx`;
   const int8Xml = `${dir}/int8/bevfusion_unified_int8.xml`;
-  const quant = {repo: s.training, env: envs.spconv, config, modelFp32: unified, geoDir: `${dir}/geometry`, calibDir: `${dir}/calib_voxels`, nCalib: 300, nVal: 100, device: s.ovDevice};
+  const {nCalib, nVal, numFrames} = s.sizes;
+  const quant = {repo: s.training, env: envs.spconv, config, modelFp32: unified, geoDir: `${dir}/geometry`, calibDir: `${dir}/calib_voxels`, nCalib, nVal, frames: numFrames, device: s.ovDevice};
   return {
     [`config/${k}/second`]: configOverride({repo: s.training, leaf, name: 'bevbuild', values: ds.configValues}),
-    [`train/${k}/second`]: train({...bev, config, runDir: `work/${k}/second`, epochs: s.epochs, data: ds.data, extraInputs: [join(s.training, 'model/resnet34-333f7ec4.pth')], gpus: s.gpus}),
+    // bevpoolV2: the resolved chain must train bevpoolv2 (pitfall 1); the spconvEnv import probe runs first (pitfall 4).
+    [`train/${k}/second`]: train({...bev, config, runDir: `work/${k}/second`, epochs: s.epochs, data: ds.data, extraInputs: [join(s.training, 'model/resnet34-333f7ec4.pth'), SPCONV_PROBE], gpus: s.gpus, bevpoolV2: true}),
     [`viz/${k}/second`]: inferenceVis({...fromCkpt, outDir: `viz/${k}/second`, data: ds.data, gpus: s.gpus}),
     [`geometry/${k}`]: precomputeGeometry({...fromCkpt, outDir: `${dir}/geometry`, split: 'val', sampleIdx: 0, data: ds.data}),
     [`onnx/${k}/second`]: exportUnifiedOnnx({...fromCkpt, geometryDir: `${dir}/geometry`, output: unified}),
-    [`calib/${k}`]: dumpVoxels({...fromCkpt, outDir: `${dir}/calib_voxels`, numFrames: 400, split: 'val', data: ds.data}),
+    [`calib/${k}`]: dumpVoxels({...fromCkpt, outDir: `${dir}/calib_voxels`, numFrames, split: 'val', data: ds.data}),
     [`pseudo-gt/${k}`]: quantizeUnifiedPseudoGt({...quant, output: `${dir}/pseudo_gt.npz`}),
     [`int8/${k}/second`]: quantizeUnified({...quant, pseudoGt: `${dir}/pseudo_gt.npz`, output: int8Xml}),
     ...validatedDeploy(s, ds, {pipeline: 'second', int8Xml, fp32Onnx: unified}, envs.openvino),

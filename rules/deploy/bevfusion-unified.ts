@@ -3,11 +3,17 @@
  * (Pipeline B, reference §4.3, §9.3 B10). `--model` is always explicit (never the `../data`
  * probing); INT8 is the binary's default and it has no `--int8` flag, FP16 is `--fp16`. Runs in a
  * toolchain providing the custom OpenVINO with the sparse ops (`LD_LIBRARY_PATH`). V2X caches camera
- * metas after the first frame by default — no calib-resync in unified (pitfall 27) — so
- * `cameraMetas` is explicit when set.
+ * metas after the first frame by default — no calib-resync in unified (pitfall 27) — so V2X runs
+ * recompute them per frame unless `cameraMetas: 'cache'` says otherwise (KITTI recomputes by default).
  */
 import {defineRule, z} from '../../src/index.ts';
-import {commonFlags, DATASET_DIRS, deployParams, ovCacheEnv, RUNNER, runOutputs, wrap} from './deploy-args.ts';
+import {commonFlags, DATASET_DIRS, deployParams, ovCacheEnv, ONEAPI_ENV, RUNNER, runOutputs, wrap} from './deploy-args.ts';
+
+/** Pitfall 27: multi-calibration V2X data decoded with the first frame's metas degrades after a calibration change. */
+export function cameraMetaFlags(preset: string, choice: 'recompute' | 'cache' | undefined): string[] {
+  const c = choice ?? (preset === 'v2x' ? 'recompute' : undefined);
+  return c ? [c === 'recompute' ? '--recompute-camera-metas' : '--cache-camera-metas'] : [];
+}
 
 export const bevfusionUnifiedRun = defineRule({
   name: 'deploy/bevfusion-unified',
@@ -27,12 +33,13 @@ export const bevfusionUnifiedRun = defineRule({
   outputs: (p) => runOutputs(p.outDir),
   exclusive: () => 'deploy-gpu',
   env: (_p, ctx) => ovCacheEnv(ctx),
+  passEnv: () => ONEAPI_ENV,
   argv: (p, ctx) =>
     wrap('bevfusion_unified', p.precision, ctx, p.outDir, ctx.in(p.dataset), [
       ctx.in(p.binary), ctx.in(p.dataset),
       ...commonFlags(p),
       '--model', ctx.in(p.model),
-      ...(p.cameraMetas ? [p.cameraMetas === 'recompute' ? '--recompute-camera-metas' : '--cache-camera-metas'] : []),
+      ...cameraMetaFlags(p.preset, p.cameraMetas),
       ...(p.precision === 'fp16' ? ['--fp16'] : []),
     ]),
 });

@@ -5,7 +5,7 @@
  * Output: `run.json` (per-frame counts, perf) and `pred/`.
  */
 import {defineRule, z} from '../../src/index.ts';
-import {commonFlags, DATASET_DIRS, deployParams, ovCacheEnv, RUNNER, runOutputs, wrap} from './deploy-args.ts';
+import {commonFlags, DATASET_DIRS, deployParams, ovCacheEnv, ONEAPI_ENV, RUNNER, runOutputs, wrap} from './deploy-args.ts';
 
 export const bevfusionRun = defineRule({
   name: 'deploy/bevfusion',
@@ -24,6 +24,7 @@ export const bevfusionRun = defineRule({
   outputs: (p) => runOutputs(p.outDir),
   exclusive: () => 'deploy-gpu', // one binary at a time: they share the first discrete GPU and their timings are results
   env: (_p, ctx) => ovCacheEnv(ctx),
+  passEnv: () => ONEAPI_ENV,
   argv: (p, ctx) =>
     wrap('bevfusion', p.precision, ctx, p.outDir, ctx.in(p.dataset), [
       ctx.in(p.binary), ctx.in(p.dataset),

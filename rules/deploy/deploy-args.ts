@@ -55,3 +55,11 @@ export function wrap(kind: 'bevfusion' | 'bevfusion_unified', precision: string,
 
 /** OpenVINO's compiled-model cache, isolated per run (cached GPU blobs can return empty detections, pitfall 11). */
 export const ovCacheEnv = (ctx: {tmp: string}) => ({OV_CACHE_DIR: `${ctx.tmp}/ov_cache`});
+
+/**
+ * What `source /opt/intel/oneapi/setvars.sh` (and OpenVINO's setupvars.sh) set that the binaries
+ * read at run time besides `LD_LIBRARY_PATH`/`PATH` (which every tool inherits behind its
+ * toolchain's entries): the SYCL/OpenCL/Level Zero runtimes' device selection and ICD lookup.
+ * Passed as they are, not keyed: they choose the device, not the result.
+ */
+export const ONEAPI_ENV = ['SETVARS_COMPLETED', 'ONEAPI_ROOT', 'CMPLR_ROOT', 'TBBROOT', 'OCL_ICD_FILENAMES', 'OCL_ICD_VENDORS', 'ONEAPI_DEVICE_SELECTOR', 'SYCL_DEVICE_FILTER', 'SYCL_CACHE_PERSISTENT', 'ZE_AFFINITY_MASK', 'ZE_ENABLE_PCI_ID_DEVICE_ORDER', 'INTEL_OPENVINO_DIR', 'OpenVINO_DIR'];

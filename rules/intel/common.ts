@@ -8,6 +8,7 @@
 import {existsSync} from 'node:fs';
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path';
 import {fail, ok, z, type Result} from '../../src/index.ts';
+import {nodeTool, toolPath} from './node-tool.ts';
 
 export const repoParams = {
   /** The training dir `T` of the repo (workspace-relative or absolute): the tools' cwd. */
@@ -21,9 +22,22 @@ export const repoParams = {
   code: z.array(z.string()).default([]),
 };
 
+/**
+ * CUDA devices a bevEnv tool gets. Every training/export/dump/Pipeline-A quantize script calls
+ * `.cuda()` (reference §1.1) and dies with "No CUDA GPUs are available" when the engine hides the
+ * GPUs, so the safe default is 1. Only a CPU-only toolchain (the embedded demo's) says 0.
+ */
+export const cudaParams = {
+  gpus: z.number().int().nonnegative().default(1),
+};
+
+/** The `resources` of a CUDA tool: its GPUs and one cpu slot. */
+export const cudaResources = (p: {gpus: number}) => ({cpu: 1, gpu: p.gpus});
+
 /** Params of every tool that loads a model: its leaf config, the exact checkpoint, the dataset files it reads. */
 export const modelParams = {
   ...repoParams,
+  ...cudaParams,
   /** Leaf config relative to the repo (the tools' cwd). */
   config: z.string(),
   /** The exact `epoch_N.pth` (workspace path) the tool loads. */
@@ -97,3 +111,19 @@ export function checkNoMissingKeys(log: string): Result<void> {
 }
 
 export const splitSchema = z.enum(['train', 'val']);
+
+/** The config guard wrapper (an input of every node using it). */
+export const GUARD = toolPath(import.meta.url, './tools/guard-config.ts');
+export const BEVPOOL_KEY = 'model.encoders.camera.vtransform.use_bevpool';
+
+/**
+ * Pitfall 1: Pipeline B needs a bevpoolv2-trained checkpoint, and the unified exporter emits
+ * BevPoolV2 whatever the checkpoint is. Argv prefix that runs the tool only if `src` resolves
+ * `use_bevpool` to `bevpoolv2` (unset means V2XTransform's default, bevpoolv1): `config` — the chain
+ * as torchpack resolves it from the tool's cwd (before training); `resolved` — the merged
+ * `configs.yaml` train.py dumped next to the checkpoint (before export).
+ */
+export function bevpoolV2Guard(src: {config: string} | {resolved: string}): string[] {
+  const fix = 'Pipeline B trains the …/resnet34/bevpoolv2.yaml leaf (or an intel/config-override of it), which sets use_bevpool: bevpoolv2 and depth_threshold: 0; retrain with it';
+  return [...nodeTool(GUARD), ...('config' in src ? ['--config', src.config] : ['--resolved', src.resolved]), '--key', BEVPOOL_KEY, '--expect', 'bevpoolv2', '--unset', 'bevpoolv1', '--fix', fix, '--'];
+}

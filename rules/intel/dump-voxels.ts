@@ -4,7 +4,7 @@
  * pitfall 21) into a fresh staging dir, so stale `*.npy` of earlier runs never mix in (pitfall 8).
  */
 import {defineRule, z} from '../../src/index.ts';
-import {checkNoMissingKeys, modelParams, modelToolInputs} from './common.ts';
+import {checkNoMissingKeys, cudaResources, modelParams, modelToolInputs} from './common.ts';
 
 export const dumpVoxels = defineRule({
   name: 'intel/dump-voxels',
@@ -14,7 +14,8 @@ export const dumpVoxels = defineRule({
     .object({
       ...modelParams,
       outDir: z.string(),
-      numFrames: z.number().int().positive(),
+      /** Frames dumped (the first N of the split); the Doc's 400 = 300 calibration + 100 validation. */
+      numFrames: z.number().int().positive().default(400),
       split: z.enum(['train', 'val', 'test']).default('val'),
     })
     .strict(),
@@ -22,6 +23,7 @@ export const dumpVoxels = defineRule({
   inputs: (p, ctx) => modelToolInputs(p, ['export/dump_voxels.py'], ctx.root),
   outputs: (p) => [p.outDir],
   cwd: (p) => p.repo,
+  resources: cudaResources,
   argv: (p, ctx) => [ctx.python(), 'export/dump_voxels.py', p.config, ctx.in(p.checkpoint), '-o', ctx.out(p.outDir), '--num-frames', String(p.numFrames), '--split', p.split],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });

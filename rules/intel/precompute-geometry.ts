@@ -5,7 +5,7 @@
  * (part of the key) because the geometry is frozen to that sample's calibration.
  */
 import {defineRule, fail, z} from '../../src/index.ts';
-import {checkNoMissingKeys, modelParams, modelToolInputs} from './common.ts';
+import {checkNoMissingKeys, cudaResources, modelParams, modelToolInputs} from './common.ts';
 
 export const precomputeGeometry = defineRule({
   name: 'intel/precompute-geometry',
@@ -23,6 +23,7 @@ export const precomputeGeometry = defineRule({
   inputs: (p, ctx) => modelToolInputs(p, ['export/precompute_geometry.py'], ctx.root),
   outputs: (p) => [p.outDir],
   cwd: (p) => p.repo,
+  resources: cudaResources,
   argv: (p, ctx) => [ctx.python(), 'export/precompute_geometry.py', p.config, ctx.in(p.checkpoint), '--from-dataset', '--split', p.split, '--sample-idx', String(p.sampleIdx), '-o', ctx.out(p.outDir)],
   check: async (_p, ctx) => {
     const log = await ctx.log();

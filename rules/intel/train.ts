@@ -6,7 +6,7 @@
  */
 import {dirname} from 'node:path';
 import {defineRule, z} from '../../src/index.ts';
-import {configChain, inRepo, overrideArgs, repoParams} from './common.ts';
+import {bevpoolV2Guard, configChain, GUARD, inRepo, overrideArgs, repoParams} from './common.ts';
 
 export const trainParams = z
   .object({
@@ -23,8 +23,10 @@ export const trainParams = z
     data: z.array(z.string()).default([]),
     /** Other implicit inputs, e.g. the pretrained `model/resnet34-333f7ec4.pth`. */
     extraInputs: z.array(z.string()).default([]),
-    /** 0 = CPU (demo); 1 = one GPU, `--no-dist`; N > 1 = `torchpack dist-run -np N`. */
-    gpus: z.number().int().nonnegative().default(0),
+    /** 1 = one GPU, `--no-dist` (default: train.py needs CUDA); N > 1 = `torchpack dist-run -np N`; 0 only for a CPU-only toolchain (the demo). */
+    gpus: z.number().int().nonnegative().default(1),
+    /** Pipeline B: refuse to train unless the resolved chain sets `use_bevpool: bevpoolv2` (pitfall 1). */
+    bevpoolV2: z.boolean().default(false),
     torchpack: z.string().default('torchpack'),
     executor: z.enum(['local', 'slurm']).default('local'),
   })
@@ -36,7 +38,7 @@ export const train = defineRule({
   description: 'tools/train.py → exact epoch_N.pth',
   params: trainParams,
   toolchain: (p) => p.env,
-  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'tools/train.py'), ...configChain(p.repo, p.config, ctx.root), ...p.data, ...p.extraInputs],
+  inputs: (p, ctx) => [...p.code, inRepo(p.repo, 'tools/train.py'), ...configChain(p.repo, p.config, ctx.root), ...p.data, ...p.extraInputs, ...(p.bevpoolV2 ? [GUARD] : [])],
   outputs: (p) => [`${p.runDir}/epoch_${p.epochs}.pth`, `${p.runDir}/configs.yaml`],
   semantic: (p) => ({[`${p.runDir}/epoch_${p.epochs}.pth`]: 'checkpoint'}),
   cwd: (p) => p.repo,
@@ -47,6 +49,7 @@ export const train = defineRule({
     const runDir = dirname(ctx.out(`${p.runDir}/epoch_${p.epochs}.pth`));
     const tool = [ctx.python(), 'tools/train.py', p.config, '--run-dir', runDir];
     const overrides = overrideArgs({...p.overrides, max_epochs: p.epochs});
-    return p.gpus > 1 ? [p.torchpack, 'dist-run', '-np', String(p.gpus), ...tool, ...overrides] : [...tool, '--no-dist', ...overrides];
+    const guard = p.bevpoolV2 ? bevpoolV2Guard({config: p.config}) : [];
+    return p.gpus > 1 ? [...guard, p.torchpack, 'dist-run', '-np', String(p.gpus), ...tool, ...overrides] : [...guard, ...tool, '--no-dist', ...overrides];
   },
 });

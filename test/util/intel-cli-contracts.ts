@@ -144,6 +144,13 @@ const PY_FLAGS = new Set(['-u', '-B', '-E', '-s']);
  */
 export function splitProgram(argv: readonly string[]): {program: string; args: string[]} | undefined {
   const dash = argv.indexOf('--');
+  // The config guard (pitfall 1) runs the tool after `--`.
+  if (dash >= 0 && argv.slice(0, dash).some((a) => a.endsWith('guard-config.ts'))) return splitProgram(argv.slice(dash + 1));
+  // create-data-kitti's view mode: bash -c VIEW create-data-view <root> <view> <python> <script> <tag> runs
+  // `<python> <script> kitti --root-path <view> --out-dir <view> --extra-tag <tag>`.
+  if (argv[0] === 'bash' && argv[3] === 'create-data-view') {
+    return {program: argv[7]!, args: ['kitti', '--root-path', argv[5]!, '--out-dir', argv[5]!, '--extra-tag', argv[8]!]};
+  }
   if (dash >= 0 && argv.slice(0, dash).some((a) => a.endsWith('run-binary.ts'))) {
     const bin = argv[dash + 1];
     return bin ? {program: bin.slice(bin.lastIndexOf('/') + 1), args: argv.slice(dash + 2)} : undefined;

@@ -5,7 +5,7 @@
  * repo, so every path is passed absolute.
  */
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, modelParams, modelToolInputs} from '../common.ts';
+import {checkNoMissingKeys, cudaResources, modelParams, modelToolInputs} from '../common.ts';
 
 export const PP_EXPORTS = ['camera.backbone.onnx', 'lidar_pfe.onnx', 'fuser.onnx', 'head.onnx'] as const;
 
@@ -22,6 +22,7 @@ export const ppExportAll = defineRule({
   outputs: (p) => PP_EXPORTS.map((f) => `${p.outDir}/${f}`),
   semantic: 'onnx',
   cwd: (p) => p.repo,
+  resources: cudaResources,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.out(`${p.outDir}/head.onnx`).replace(/\/head\.onnx$/, ''), '--python', ctx.python()],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });

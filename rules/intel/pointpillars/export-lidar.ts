@@ -5,7 +5,7 @@
  * explicitly, and the quantize node declares it as an input.
  */
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, modelParams, modelToolInputs} from '../common.ts';
+import {checkNoMissingKeys, cudaResources, modelParams, modelToolInputs} from '../common.ts';
 
 export const ppExportLidarFixedV = defineRule({
   name: 'intel/pp-export-lidar-fixed-v',
@@ -20,6 +20,7 @@ export const ppExportLidarFixedV = defineRule({
   outputs: (p) => [p.output],
   semantic: 'onnx',
   cwd: (p) => p.repo,
+  resources: cudaResources,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export-lidar.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--fixed-v', String(p.fixedV), '--split', p.split, '-o', ctx.out(p.output)],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });

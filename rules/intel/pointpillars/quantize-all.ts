@@ -5,7 +5,7 @@
  * to the dynamic `lidar_pfe.onnx` when it is absent, pitfall 15).
  */
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, configChain, inRepo, repoParams} from '../common.ts';
+import {checkNoMissingKeys, cudaParams, cudaResources, configChain, inRepo, repoParams} from '../common.ts';
 import {PP_EXPORTS} from './export-all.ts';
 
 /** The scripts quantize_all.py runs (listed, not globbed: input globs are workspace-relative). */
@@ -20,12 +20,14 @@ export const ppQuantizeAll = defineRule({
   params: z
     .object({
       ...repoParams,
+      ...cudaParams,
       config: z.string(),
       checkpoint: z.string(),
       /** Holds the 4 exports and lidar_pfe_v7000.onnx. */
       onnxDir: z.string(),
       outDir: z.string(),
-      numSamples: z.number().int().positive(),
+      /** Calibration frames (the first N of the val split); every stage holds them all in RAM. */
+      numSamples: z.number().int().positive().default(300),
       data: z.array(z.string()).default([]),
     })
     .strict(),
@@ -41,6 +43,7 @@ export const ppQuantizeAll = defineRule({
   outputs: (p) => PP_QUANTIZED.map((f) => `${p.outDir}/${f}`),
   semantic: (p) => Object.fromEntries(PP_QUANTIZED.filter((f) => f.endsWith('.xml')).map((f) => [`${p.outDir}/${f}`, 'openvino-ir' as const])),
   cwd: (p) => p.repo,
+  resources: cudaResources,
   argv: (p, ctx) => [ctx.python(), 'export/pointpillars/quantize_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--onnx-dir', ctx.in(p.onnxDir), '--out-dir', ctx.out(`${p.outDir}/quantized_head.xml`).replace(/\/quantized_head\.xml$/, ''), '--num-samples', String(p.numSamples), '--python', ctx.python()],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });

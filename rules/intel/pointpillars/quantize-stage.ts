@@ -8,7 +8,7 @@
  */
 import {basename} from 'node:path';
 import {defineRule, z} from '../../../src/index.ts';
-import {checkNoMissingKeys, modelToolInputs, repoParams} from '../common.ts';
+import {checkNoMissingKeys, cudaParams, cudaResources, modelToolInputs, repoParams} from '../common.ts';
 
 /** Stage → the ONNX the script quantizes by default and the IR name deploy loads. */
 export const PP_STAGES = {
@@ -26,6 +26,7 @@ export const ppQuantizeStage = defineRule({
   params: z
     .object({
       ...repoParams,
+      ...cudaParams,
       stage: z.enum(['camera_backbone', 'lidar_pfe', 'fuser', 'head']),
       config: z.string(),
       checkpoint: z.string(),
@@ -49,6 +50,7 @@ export const ppQuantizeStage = defineRule({
   outputs: (p) => [p.out, p.out.replace(/\.xml$/, '.bin')],
   semantic: (p) => ({[p.out]: 'openvino-ir'}),
   cwd: (p) => p.repo,
+  resources: cudaResources,
   argv: (p, ctx) => [
     ctx.python(), `export/pointpillars/quantize_${p.stage}.py`,
     '--config', p.config,
