@@ -82,7 +82,10 @@ try {
   const main = await loadMain();
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
-  console.error('bevbuild: internal error (this is a bug, please report it):');
-  console.error(e);
+  // The dump may quote a remote URL: never print its user:password@ (same rule as
+  // redactUrlCredentials in cache/remote-auth.ts, which cannot be loaded here).
+  const {inspect} = await import('node:util');
+  const dump = inspect(e).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"`]+@/gi, '$1***@');
+  console.error(`bevbuild: internal error (this is a bug, please report it):\n${dump}`);
   process.exitCode = 1;
 }

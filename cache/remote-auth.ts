@@ -44,3 +44,8 @@ export function redactor(auth: RemoteAuth | undefined, headers: Record<string, s
   const list = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
   return (text) => list.reduce((t, s) => t.split(s).join('***'), text);
 }
+
+/** `scheme://user:password@host` → `scheme://***@host` anywhere in a text (URLs that did not parse included). */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"`]+@/gi, '$1***@');
+}

@@ -10,10 +10,14 @@ import type {CallSite} from './config/call-site.ts';
 export type DiagnosticCode =
   | 'config-not-found'
   | 'config-load-error'
+  /** The workspace cannot be written (disk full, read-only): not a mistake in the config. */
+  | 'io-error'
   | 'invalid-config'
   | 'invalid-rule'
   | 'invalid-params'
   | 'duplicate-artifact'
+  /** A key repeated in an object literal of the config's source (the first value is lost). */
+  | 'duplicate-key'
   | 'duplicate-output'
   | 'invalid-id'
   | 'cycle'

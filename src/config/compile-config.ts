@@ -12,6 +12,8 @@ import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writ
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
+import type {Message} from 'esbuild';
+import type {Diagnostic} from '../diagnostics.ts';
 
 const INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 const FORMAT = 1;
@@ -74,6 +76,10 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
       },
     ],
   });
+  // A repeated key in an object literal silently drops the first value (e.g. two artifacts with
+  // one id): an error, pointed at both places. Nothing is cached, so it is reported until fixed.
+  const dups = result.warnings.filter((w) => w.id === 'duplicate-object-key' && w.location);
+  if (dups.length) throw new ConfigSourceProblems(dups.map(duplicateKeyDiagnostic));
   const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
   const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(p));
@@ -82,16 +88,43 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   const out = join(stateDir, `config-${digest}.mjs`);
   // Old compiled configs are never loaded again.
   for (const f of readdirSync(stateDir)) if (/^config-[0-9a-f]{16}\.mjs(\.map)?$/.test(f) && !f.startsWith(`config-${digest}.`)) rmSync(join(stateDir, f), {force: true});
-  writeFileSync(`${out}.map`, map);
-  writeFileSync(`${out}.tmp`, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
-  renameSync(`${out}.tmp`, out);
+  // Temp + rename, temps removed on failure (a full disk): nothing half-written is left or loaded.
+  writeAtomic(`${out}.map`, map);
+  writeAtomic(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
   const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => {
     const st = statSync(p);
     return [p, st.mtimeMs, st.size];
   }), out};
-  writeFileSync(`${metaFile}.tmp`, JSON.stringify(meta));
-  renameSync(`${metaFile}.tmp`, metaFile);
+  writeAtomic(metaFile, JSON.stringify(meta));
   return out;
+}
+
+/** Problems esbuild finds in the config's source that make it mean something else than it says. */
+export class ConfigSourceProblems extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join('; '));
+  }
+}
+
+function duplicateKeyDiagnostic(w: Message): Diagnostic {
+  const at = (l: NonNullable<Message['location']>) => ({file: resolve(l.file), line: l.line, column: l.column + 1});
+  const first = w.notes[0]?.location;
+  return {
+    code: 'duplicate-key',
+    message: `${w.text}: the earlier value is silently dropped (two artifacts with one id, or a parameter given twice); remove or rename one`,
+    site: at(w.location!),
+    ...(first ? {notes: [`first given at ${first.file === w.location!.file ? 'line ' : `${resolve(first.file)}:`}${first.line}:${first.column + 1}`]} : {}),
+  };
+}
+
+function writeAtomic(file: string, text: string): void {
+  try {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  } catch (e) {
+    rmSync(`${file}.tmp`, {force: true});
+    throw e;
+  }
 }
 
 const engineId = () => process.env['BEVBUILD_ENGINE_ID'] ?? 'dev';

@@ -5,8 +5,9 @@
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
-import {compileConfig} from './compile-config.ts';
+import {compileConfig, ConfigSourceProblems} from './compile-config.ts';
 import {workspacePaths} from '../engine/workspace.ts';
+import {ioFailure} from '../engine/io-failure.ts';
 import type {Diagnostic} from '../diagnostics.ts';
 import type {Result} from '../result.ts';
 import type {LoadedConfigSpec} from './define-config.ts';
@@ -35,6 +36,10 @@ export async function loadConfig(
     // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
     mod = (await import(pathToFileURL(compiled).href)) as {default?: unknown};
   } catch (e) {
+    if (e instanceof ConfigSourceProblems) return {ok: false, error: e.diagnostics};
+    // A full disk or read-only .bevbuild/ is not a config mistake: say what to fix, no stack.
+    const io = ioFailure(e, `cannot write the compiled ${CONFIG_FILE} into ${workspacePaths(root).state}`);
+    if (io) return {ok: false, error: [{code: 'io-error', message: io.error.message.replace(/; nothing was recorded$/, '')}]};
     const err = e as Error;
     return {
       ok: false,

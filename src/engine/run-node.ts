@@ -5,7 +5,7 @@
  * materialized in the workspace, and only then is the action recorded. A failure or Ctrl-C at any
  * point leaves no record, so the next build runs the node again.
  */
-import {appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync} from 'node:fs';
+import {appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, type Stats} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
@@ -147,6 +147,8 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       const checked = await runCheck();
       if (!checked.ok) return checked;
     }
+    const invalid = node.outputs.map((o) => unstorable(o, outPath(o))).filter((m) => m !== undefined);
+    if (invalid.length) return fail('output-invalid', `${invalid.join('; ')}: outputs must be regular files or directories; nothing was recorded`, {nodeId: node.id});
     const missing = node.outputs.filter((o) => !existsSync(outPath(o)));
     if (missing.length) {
       return fail('output-missing', `the tool exited ${ran.value.exitCode} but did not produce ${missing.length} declared output(s); nothing was recorded`, {nodeId: node.id, details: missing.map((m) => `missing: ${m}`)});
@@ -209,6 +211,19 @@ async function collectOutputs(ctx: EngineContext, node: GraphNode, outPath: (p: 
   }
   const placed = await placeOutputs(ctx, node, entries);
   return placed.ok ? ok(withSemanticDigests(root, node, entries, (message) => ctx.reporter.log({type: 'warning', message}))) : placed;
+}
+
+/** Why a produced output cannot be stored (a symlink loop, a FIFO, a socket, a device), if it cannot. */
+function unstorable(rel: string, abs: string): string | undefined {
+  let st: Stats;
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? `output ${rel} is a symbolic link loop` : undefined; // missing: reported next
+  }
+  if (st.isFile() || st.isDirectory()) return undefined;
+  const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'a device file';
+  return `output ${rel} is ${kind}`;
 }
 
 function toolchainPython(ctx: EngineContext, node: GraphNode): string | undefined {

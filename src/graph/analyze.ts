@@ -10,7 +10,7 @@ import {isArtifactDecl, type ArtifactDecl} from '../config/define-rule.ts';
 import type {LoadedConfigSpec} from '../config/define-config.ts';
 import type {Diagnostic} from '../diagnostics.ts';
 import type {Result} from '../result.ts';
-import {globBase, isGlob} from './glob.ts';
+import {expandGlob, globBase, isGlob} from './glob.ts';
 import type {Graph, GraphNode, ResolvedInput} from './graph.ts';
 import {findCycles} from './cycles.ts';
 
@@ -27,8 +27,8 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
   }
   const nodes = new Map<string, GraphNode>();
   for (const [id, decl] of entries) {
-    if (!ID_RE.test(id)) {
-      diags.push({code: 'invalid-id', nodeId: id, site: decl.site, message: 'artifact ids are path-like: segments of letters, digits, _ . + - separated by /'});
+    if (!ID_RE.test(id) || DOT_SEGMENT.test(id)) {
+      diags.push({code: 'invalid-id', nodeId: id, site: decl.site, message: 'artifact ids are path-like: segments of letters, digits, _ . + - separated by / (no `.` or `..` segments)'});
       continue;
     }
     if (nodes.has(id)) {
@@ -80,10 +80,17 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
       }
       const p = input.kind === 'path' ? input.path : globBase(input.glob);
       const owners = producersOf(p, outputOwner, under);
+      const own = input.kind === 'path' && owners.has(node.id) && ownsPath(node, p);
       owners.delete(node.id);
       owners.forEach((o) => deps.add(o));
-      if (input.kind === 'path' && owners.size === 0 && !existsSync(resolve(root, p))) {
+      if (own) {
+        // Reading what it writes would key the node on its own previous result.
+        diags.push({code: 'cycle', nodeId: node.id, site: node.site, path: ['inputs'], message: `input "${p}" is an output of this artifact itself; a node cannot consume what it produces (use a separate artifact, or a path outside its outputs)`});
+      } else if (input.kind === 'path' && owners.size === 0 && !existsSync(resolve(root, p))) {
         diags.push({code: 'missing-input', nodeId: node.id, site: node.site, path: ['inputs'], message: `input "${p}" does not exist and no artifact declares it as an output`});
+      } else if (input.kind === 'glob' && owners.size === 0 && expandGlob(root, input.glob, 1).length === 0) {
+        // The tool would get the pattern itself as an argument.
+        diags.push({code: 'missing-input', nodeId: node.id, site: node.site, path: ['inputs'], message: `input glob "${input.glob}" matches no file and no artifact declares an output under "${p || '.'}"; fix the pattern, or pass an explicit (possibly empty) list of paths`});
       }
     }
     node.deps = [...deps].sort();
@@ -191,6 +198,11 @@ export function normPath(root: string, p: string): string {
   if (rel === '') return '';
   if (rel.startsWith('..') || isAbsolute(rel)) return abs;
   return rel.split(sep).join('/');
+}
+
+/** Whether `p` is one of the node's outputs or lies inside one. */
+function ownsPath(node: GraphNode, p: string): boolean {
+  return node.outputs.some((o) => p === o || p.startsWith(`${o}/`));
 }
 
 function parentOf(p: string): string {

@@ -56,10 +56,10 @@ export function globBase(glob: string): string {
 
 /**
  * Files matching `glob` (sorted): workspace-relative for a relative glob, absolute for an absolute
- * one (e.g. a repo outside the workspace). Dot-directories are skipped.
+ * one (e.g. a repo outside the workspace). Dot-directories are skipped. `limit` stops the walk early.
  */
-export function expandGlob(root: string, glob: string): string[] {
-  if (glob.startsWith('/')) return expandGlob('/', glob.slice(1)).map((p) => `/${p}`);
+export function expandGlob(root: string, glob: string, limit = Infinity): string[] {
+  if (glob.startsWith('/')) return expandGlob('/', glob.slice(1), limit).map((p) => `/${p}`);
   const re = globToRegExp(glob);
   const base = globBase(glob);
   const out: string[] = [];
@@ -71,6 +71,7 @@ export function expandGlob(root: string, glob: string): string[] {
       return;
     }
     for (const name of names) {
+      if (out.length >= limit) return; // enough to answer "does it match anything?"
       if (name.startsWith('.')) continue;
       const childRel = rel ? `${rel}/${name}` : name;
       let isDir = false;
