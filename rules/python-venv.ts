@@ -8,7 +8,7 @@
 import {existsSync, readFileSync, realpathSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {defineRule, z} from '../src/index.ts';
+import {defineRule, z, type ToolchainPart} from '../src/index.ts';
 
 const MAKE_VENV = fileURLToPath(new URL('./tools/make_venv.py', import.meta.url));
 
@@ -24,16 +24,46 @@ function baseInterpreter(python: string): string {
   return python; // reported as a missing input by the analyzer
 }
 
+const norm = (n: string) => n.toLowerCase().replace(/_/g, '-');
+
+/**
+ * The `name==version` pins of a requirements file (names normalized); `exact` is false when some
+ * line is anything else (a range, marker, URL, option or include), i.e. pip decides what it gets.
+ */
+function readPins(requirements: string): {pins: Map<string, string>; exact: boolean} {
+  const pins = new Map<string, string>();
+  let exact = true;
+  for (const raw of readFileSync(requirements, 'utf8').split('\n')) {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    const m = /^([A-Za-z0-9_.-]+)\s*==\s*([^\s;]+)(.*)$/.exec(line);
+    if (m) pins.set(norm(m[1]!), m[2]!);
+    if (line && (!m || m[3])) exact = false;
+  }
+  return {pins, exact};
+}
+
+/**
+ * The part of the venv a dependent uses (`toolchainUses`: distribution names): the interpreter,
+ * the venv maker and those distributions' pins. Undefined (key on the whole env) unless every one
+ * is pinned exactly in a file of plain pins: otherwise only the installed env could tell.
+ */
+function venvPart(requirements: string, python: string, uses: string[]): ToolchainPart | undefined {
+  let read: ReturnType<typeof readPins>;
+  try {
+    read = readPins(requirements);
+  } catch {
+    return undefined; // reported as a missing input of the env node
+  }
+  const pins = uses.map((u) => [norm(u), read.pins.get(norm(u))] as const);
+  if (!read.exact || pins.some(([, v]) => v === undefined)) return undefined;
+  return {inputs: [baseInterpreter(python), MAKE_VENV], facts: {pins: Object.fromEntries(pins)}};
+}
+
 /** `name old→new` for every pin that differs from what the existing venv has installed. */
 function pinChanges(marker: string, requirements: string): string[] | undefined {
   try {
     const installed = (JSON.parse(readFileSync(marker, 'utf8')) as {packages: Record<string, string>}).packages;
-    const pinned = new Map<string, string>();
-    for (const line of readFileSync(requirements, 'utf8').split('\n')) {
-      const m = /^\s*([A-Za-z0-9_.-]+)\s*==\s*([^\s;#]+)/.exec(line);
-      if (m) pinned.set(m[1]!.toLowerCase().replace(/_/g, '-'), m[2]!);
-    }
-    const norm = (n: string) => n.toLowerCase().replace(/_/g, '-');
+    const pinned = readPins(requirements).pins;
     const have = new Map(Object.entries(installed).map(([n, v]) => [norm(n), v]));
     const out: string[] = [];
     for (const [n, v] of pinned) if (have.get(n) !== v) out.push(`${n} ${have.get(n) ?? '(none)'}→${v}`);
@@ -62,6 +92,7 @@ export const pythonVenv = defineRule({
   stage: false,
   timeoutMs: () => 30 * 60_000,
   providesPython: (p, root) => join(root, envDir(p.name), 'bin', 'python'),
+  toolchainPart: (p, uses, ctx) => venvPart(join(ctx.root, p.requirements), p.python, uses),
   explainChange: (p, root) => pinChanges(join(root, envDir(p.name), 'bevbuild-env.json'), join(root, p.requirements)),
   providesEnv: (p, root) => ({VIRTUAL_ENV: join(root, envDir(p.name)), PATH_PREFIX: join(root, envDir(p.name), 'bin')}),
 });

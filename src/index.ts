@@ -5,7 +5,7 @@
 export {defineConfig} from './config/define-config.ts';
 export type {ConfigSpec, RemoteConfig} from './config/define-config.ts';
 export {defineRule} from './config/define-rule.ts';
-export type {RuleSpec, Rule, DeclContext, RunContext, CheckContext, InputRef, Resources, ArtifactDecl} from './config/define-rule.ts';
+export type {RuleSpec, Rule, DeclContext, RunContext, CheckContext, InputRef, Resources, ArtifactDecl, ToolchainPart} from './config/define-rule.ts';
 export {ok, fail} from './result.ts';
 export type {Result, Failure} from './result.ts';
 export {z} from 'zod';

@@ -63,7 +63,8 @@ test('changing a param, a declared env value or the rule version rebuilds', with
   r = await rig.json(['c'], {RULE_VERSION: '2'});
   assert.equal(executedIds(r.events), ['a', 'b', 'c']);
   plan = await rig.json(['c', '--dry-run'], {RULE_VERSION: '2'});
-  assert.ok(plan.events.every((e) => e['action'] === 'fresh'));
+  assert.ok(plan.events.filter((e) => e['type'] === 'plan').every((e) => e['action'] === 'fresh'));
+  assert.equal(plan.events.find((e) => e['type'] === 'plan-summary'), {type: 'plan-summary', run: 0, mayRun: 0, restore: 0, fresh: 3});
 }));
 
 test('a deleted output is restored from the store with 0 executions', withTimeout(async () => {

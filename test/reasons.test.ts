@@ -6,7 +6,7 @@ import {diffKeyRecords} from '../src/engine/reasons.ts';
 import {canonicalJson} from '../src/engine/canonical-json.ts';
 
 const test = suite('reasons');
-const base: KeyRecord = {format: KEY_FORMAT, rule: {name: 'r', version: 1}, argv: ['x'], cwd: '', params: {a: 1, nested: {b: [1, 2]}}, env: {}, inputs: {'in.txt': 'a'.repeat(64), '@toolchain:env/ov': 'b'.repeat(64)}, outputs: ['o'], platform: 'linux-x64'};
+const base: KeyRecord = {format: KEY_FORMAT, rule: {name: 'r', version: 1}, argv: ['x'], cwd: '', params: {a: 1, nested: {b: [1, 2]}}, env: {}, inputs: {'in.txt': 'a'.repeat(64), '@out/a.bin': 'e'.repeat(64), '@toolchain': 'b'.repeat(64)}, outputs: ['o'], platform: 'linux-x64'};
 
 test('params added, removed and changed are named by their path', () => {
   assert.equal(diffKeyRecords(base, {...base, params: {a: 1, nested: {b: [1, 2]}, added: 2}}), ['param-changed: added']);
@@ -15,7 +15,11 @@ test('params added, removed and changed are named by their path', () => {
 
 test('inputs, toolchains, rule versions and first builds', () => {
   assert.equal(diffKeyRecords(base, {...base, inputs: {...base.inputs, 'in.txt': 'c'.repeat(64)}}), ['input-changed: in.txt']);
-  assert.equal(diffKeyRecords(base, {...base, inputs: {...base.inputs, '@toolchain:env/ov': 'd'.repeat(64)}}), ['env-changed: env/ov']);
+  assert.equal(diffKeyRecords(base, {...base, inputs: {...base.inputs, '@toolchain': 'd'.repeat(64)}}, {toolchain: 'env/ov'}), ['env-changed: env/ov']);
+  const {'@toolchain': _, ...noWhole} = base.inputs;
+  assert.equal(diffKeyRecords(base, {...base, inputs: {...noWhole, '@toolchain[openvino]': 'd'.repeat(64)}}, {toolchain: 'env/ov'}), ['env-changed: env/ov'], 'whole → part of one toolchain is one change');
+  const produced = {...base, inputs: {...base.inputs, '@out/a.bin': 'f'.repeat(64)}};
+  assert.equal(diffKeyRecords(base, produced, {producerOf: (p) => (p === 'out/a.bin' ? 'a' : undefined)}), ['input-changed: out/a.bin (from a)']);
   assert.equal(diffKeyRecords(base, {...base, rule: {name: 'r', version: 2}}), ['rule-version-changed: 1→2']);
   assert.equal(diffKeyRecords(undefined, base), ['no-record']);
 });

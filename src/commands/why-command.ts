@@ -19,10 +19,12 @@ export async function whyCommand(opts: Options): Promise<number> {
     const e = plan.get(id);
     if (!e || e.action === 'fresh' || seen.has(id)) return;
     seen.add(id);
-    out.push(`${'  '.repeat(depth)}${id}: ${e.action === 'restore' ? 'would restore' : 'would run'} — ${e.reasons.join('; ')}`);
+    const verdict = e.action === 'restore' ? 'would restore' : e.mayCutOff ? 'may run (unless what it waits for comes out unchanged)' : 'would run';
+    out.push(`${'  '.repeat(depth)}${id}: ${verdict} — ${e.reasons.join('; ')}`);
     const staleDeps = ws.graph.nodes.get(id)!.deps.filter((d) => plan.get(d) && plan.get(d)!.action === 'run');
-    // A stale node none of whose dependencies is stale is stale for its own reasons: a root cause.
-    if (staleDeps.length === 0) roots.set(id, e);
+    // A stale node with reasons of its own (not only "a dependency will run") is a root cause.
+    const own = e.reasons.filter((r) => !r.startsWith('dependency-will-run'));
+    if (staleDeps.length === 0 || own.length) roots.set(id, {...e, reasons: own.length ? own : e.reasons});
     for (const d of staleDeps) walk(d, depth + 1);
   };
   for (const t of targets) {

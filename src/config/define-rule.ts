@@ -60,6 +60,13 @@ export interface RuleSpec<S extends z.ZodType> {
   params: S;
   /** Artifact id of the toolchain (env) node the tool runs in, e.g. `env/bev`. */
   toolchain?: (p: z.output<S>) => string | undefined;
+  /**
+   * The part of the toolchain the tool depends on (for a Python env: distribution names, e.g.
+   * `['openvino']` for an addon that links only the OpenVINO runtime). The node is keyed on that
+   * part alone when the toolchain can isolate it (`toolchainPart`), else on the whole toolchain.
+   * Default: the whole toolchain.
+   */
+  toolchainUses?: (p: z.output<S>) => string[] | undefined;
   inputs?: (p: z.output<S>, ctx: DeclContext) => InputRef[];
   /** Workspace-relative paths of every file or directory the tool produces. */
   outputs: (p: z.output<S>) => string[];
@@ -80,7 +87,19 @@ export interface RuleSpec<S extends z.ZodType> {
   cwd?: (p: z.output<S>) => string;
   /** Declared environment variables: their values enter the action key. */
   env?: (p: z.output<S>, ctx: RunContext) => Record<string, string>;
+  /**
+   * Variables of the invoking shell the tool reads and gets as they are, when set (device
+   * selectors, retry/cool-down knobs, a runtime's `setvars` variables). Not keyed: they must not
+   * change what the tool produces — a variable that does belongs in `env`.
+   */
+  passEnv?: (p: z.output<S>) => string[];
   resources?: (p: z.output<S>) => Resources;
+  /**
+   * Why this artifact cannot be built with the current settings (e.g. a dataset variable is not
+   * set), or undefined. Checked for the selected targets before anything runs: a build stops with
+   * exit 2 and this message, a dry run plans and warns. Artifacts that are not selected never matter.
+   */
+  unavailable?: (p: z.output<S>) => string | undefined;
   timeoutMs?: (p: z.output<S>) => number | undefined;
   executor?: (p: z.output<S>) => 'local' | 'slurm';
   slurm?: (p: z.output<S>) => SlurmResources;
@@ -108,26 +127,33 @@ export interface RuleSpec<S extends z.ZodType> {
   /** Rule-specific success checks after the tool exited 0 and every output exists (see `exitCode`). */
   check?: (p: z.output<S>, ctx: CheckContext) => Promise<Result<void>> | Result<void>;
   /**
-   * Variables of the invoking shell the tool reads and gets as they are, when set (device
-   * selectors, retry/cool-down knobs, a runtime's `setvars` variables). Not keyed: they must not
-   * change what the tool produces — a variable that does belongs in `env`.
+   * For `audit`: whether intact outputs also work here (e.g. a binary loads with this workspace's
+   * toolchain), beyond matching their recorded digests. `env` is what the toolchain provides.
    */
-  passEnv?: (p: z.output<S>) => string[];
+  audit?: (p: z.output<S>, ctx: {root: string; env: Record<string, string>}) => Promise<Result<void>> | Result<void>;
   /** For toolchain rules: the interpreter path nodes using this toolchain get from `ctx.python()`. */
-  /**
-   * Why this artifact cannot be built with the current settings (e.g. a dataset variable is not
-   * set), or undefined. Checked for the selected targets before anything runs: a build stops with
-   * exit 2 and this message, a dry run plans and warns. Artifacts that are not selected never matter.
-   */
-  unavailable?: (p: z.output<S>) => string | undefined;
   providesPython?: (p: z.output<S>, root: string) => string;
   /**
    * For toolchain rules: what changed since the toolchain was last built, in words (`nncf
    * 3.4.0→3.3.0`), shown in the rebuild reasons of the nodes that use it. May read files.
    */
   explainChange?: (p: z.output<S>, root: string) => string[] | undefined;
+  /**
+   * For toolchain rules: what a part of the toolchain (a dependent's `toolchainUses`) consists of —
+   * some of this rule's own inputs plus facts (e.g. pinned versions) — so that dependents key on
+   * that part only. `undefined` when the part cannot be isolated (the whole toolchain is keyed).
+   */
+  toolchainPart?: (p: z.output<S>, uses: string[], ctx: DeclContext) => ToolchainPart | undefined;
   /** For toolchain rules: environment variables every node using this toolchain gets (not keyed: the toolchain's output digest is). */
   providesEnv?: (p: z.output<S>, root: string) => Record<string, string>;
+}
+
+/** A part of a toolchain (see `RuleSpec.toolchainPart`). */
+export interface ToolchainPart {
+  /** Inputs of the toolchain rule (as its `inputs` lists them) whose digests make the part. */
+  inputs: string[];
+  /** Anything else that identifies the part (JSON), e.g. `{openvino: '2026.4.1'}`. */
+  facts?: unknown;
 }
 
 /** A rule application: an artifact declaration waiting for analysis. */
@@ -153,6 +179,8 @@ const ruleSpecShape = z
     description: z.string().optional(),
     params: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema'),
     toolchain: z.function().optional(),
+    toolchainUses: z.function().optional(),
+    toolchainPart: z.function().optional(),
     inputs: z.function().optional(),
     outputs: z.function(),
     semantic: z.union([z.enum(SEMANTIC_KINDS), z.function()]).optional(),
@@ -160,7 +188,9 @@ const ruleSpecShape = z
     argv: z.function(),
     cwd: z.function().optional(),
     env: z.function().optional(),
+    passEnv: z.function().optional(),
     resources: z.function().optional(),
+    unavailable: z.function().optional(),
     timeoutMs: z.function().optional(),
     executor: z.function().optional(),
     slurm: z.function().optional(),
@@ -170,6 +200,7 @@ const ruleSpecShape = z
     materialize: z.enum(['link', 'copy']).optional(),
     exitCode: z.enum(['fail', 'check']).optional(),
     check: z.function().optional(),
+    audit: z.function().optional(),
     providesPython: z.function().optional(),
     providesEnv: z.function().optional(),
     explainChange: z.function().optional(),
@@ -207,5 +238,3 @@ export function defineRule<S extends z.ZodType>(spec: RuleSpec<S>): Rule<S> {
 export function isArtifactDecl(v: unknown): v is ArtifactDecl {
   return typeof v === 'object' && v !== null && (v as ArtifactDecl).kind === 'artifact';
 }
-    passEnv: z.function().optional(),
-    unavailable: z.function().optional(),

@@ -3,7 +3,7 @@
  * everything that determines a node's outputs: rule name + version, the resolved argv and env
  * (with machine-specific paths replaced by placeholders, so two clones share keys), params, the
  * digests of every input (for inputs produced by other nodes: their *output* digests, which gives
- * early cutoff), the toolchain's output digest and the platform.
+ * early cutoff), the toolchain's key (or the digest of the part of it the node uses) and the platform.
  *
  * Bump KEY_FORMAT whenever this algorithm changes.
  */
@@ -13,11 +13,16 @@ import type {GraphNode} from '../graph/graph.ts';
 import {hashBytes, type Digest} from '../../cache/digest.ts';
 import {canonicalJson} from './canonical-json.ts';
 
-export const KEY_FORMAT = 'bevbuild-action/1';
+/**
+ * 2: inputs produced by other nodes are named by the output path that holds them (`@<path>`), not
+ * by the producer's id; the toolchain is `@toolchain` or `@toolchain[<uses>]` (a part of it).
+ */
+export const KEY_FORMAT = 'bevbuild-action/2';
 
 /** bevbuild's own checkout: tool scripts shipped with the rules live here; keyed as `$BEVBUILD/…` so clones share keys. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-const portable = (s: string) => s.replaceAll(PACKAGE_ROOT, '$BEVBUILD');
+/** Replaces this checkout's path with `$BEVBUILD`, so keys are the same in every clone. */
+export const portable = (s: string) => s.replaceAll(PACKAGE_ROOT, '$BEVBUILD');
 
 /** The record whose canonical JSON is hashed. Field order is fixed by canonicalJson (sorted). */
 export interface KeyRecord {
@@ -27,7 +32,7 @@ export interface KeyRecord {
   cwd: string;
   params: unknown;
   env: Record<string, string>;
-  /** Input name → digest. Names: workspace paths; `@<id>:<path>` for outputs of other nodes. */
+  /** Input name → digest. Names: workspace paths; `@<output path>` for outputs of other nodes; `@toolchain…`. */
   inputs: Record<string, Digest | 'missing'>;
   outputs: string[];
   platform: string;

@@ -3,14 +3,16 @@
  * build of this key → fresh; else an action record for the key in the local store, then the
  * remote → restore; else run. Every non-fresh answer carries its reasons.
  */
+import {readFile} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
 import type {PathDigest} from '../../cache/stat-memo.ts';
+import {manifestDigest, type TreeManifest} from '../../cache/tree.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {KeyRecord} from './action-key.ts';
 import type {EngineContext} from './engine-context.ts';
+import {diffKeyRecords, type ReasonNames} from './reasons.ts';
 import {trustRecord} from './restore.ts';
-import {diffKeyRecords} from './reasons.ts';
 
 export type Decision =
   | {action: 'fresh'; outputs: OutputEntry[]}
@@ -26,16 +28,26 @@ export async function decide(ctx: EngineContext, node: GraphNode, key: string, k
     reasons = problems;
   } else {
     const prevRecord = prev ? ctx.state.keyRecord(node.id) : undefined;
-    reasons = prev && !prevRecord ? ['key-changed'] : diffKeyRecords(prevRecord, keyRecord);
+    reasons = prev && !prevRecord ? ['key-changed'] : diffKeyRecords(prevRecord, keyRecord, reasonNames(ctx, node));
   }
   if (node.cache) {
     const local = await ctx.store.readRecord(key);
     if (!local.ok) ctx.reporter.log({type: 'warning', message: `${node.id}: ${local.error.message}; ignoring that cache entry`});
-    else if (local.value && trustRecord(ctx, node, local.value, 'local')) return {action: 'restore', record: local.value, from: 'local', reasons};
+    else if (local.value && trustRecord(ctx, node, local.value, 'local')) {
+      // A node without a state entry (new id after a rename) whose outputs already match a record
+      // of its key has nothing to do: adopt them instead of re-materializing.
+      if (!prev && (await outputProblems(ctx, local.value.outputs)).length === 0) return {action: 'fresh', outputs: local.value.outputs};
+      return {action: 'restore', record: local.value, from: 'local', reasons};
+    }
     const remote = await ctx.remote?.lookup(key);
     if (remote && trustRecord(ctx, node, remote, 'remote')) return {action: 'restore', record: remote, from: 'remote', reasons};
   }
   return {action: 'run', reasons};
+}
+
+/** How a node's reasons name its toolchain and the producers of its inputs. */
+export function reasonNames(ctx: EngineContext, node: GraphNode): ReasonNames {
+  return {toolchain: node.toolchain, producerOf: (p) => ctx.graph.outputOwner.get(p)};
 }
 
 /** Digests of absolute paths: from the build's prefetch when all are there, else through the memo. */
@@ -45,15 +57,42 @@ export async function digestsOf(ctx: EngineContext, abs: string[]): Promise<Map<
   return ctx.memo.digestPaths(abs);
 }
 
-/** `output-missing: p` / `output-modified: p` for every recorded output that differs on disk. */
+/**
+ * `output-missing: p` / `output-modified: p` for every recorded output that differs on disk; for a
+ * directory, the files in it that differ (`output-modified: deploy/x/model.xml`), when its recorded
+ * manifest is in the store.
+ */
 export async function outputProblems(ctx: EngineContext, outputs: OutputEntry[]): Promise<string[]> {
   const abs = outputs.map((o) => resolve(ctx.graph.root, o.path));
   const now = await digestsOf(ctx, abs);
   const problems: string[] = [];
-  outputs.forEach((o, i) => {
+  for (const [i, o] of outputs.entries()) {
     const d = now.get(abs[i]!);
     if (!d || d.kind === 'missing') problems.push(`output-missing: ${o.path}`);
-    else if (d.digest !== o.digest) problems.push(`output-modified: ${o.path}`);
-  });
+    else if (d.digest !== o.digest) {
+      const files = d.kind === 'dir' ? await changedFiles(ctx, o, d.manifest) : undefined;
+      problems.push(...(files?.length ? files : [`output-modified: ${o.path}`]));
+    }
+  }
   return problems;
+}
+
+/** The files of a recorded output directory that differ from `now`; undefined without the recorded manifest. */
+async function changedFiles(ctx: EngineContext, o: OutputEntry, now: TreeManifest): Promise<string[] | undefined> {
+  let was: TreeManifest;
+  try {
+    was = JSON.parse(await readFile(ctx.store.objectPath(o.digest), 'utf8')) as TreeManifest;
+    if (manifestDigest(was) !== o.digest) return undefined; // not the recorded manifest: name the directory only
+  } catch {
+    return undefined; // not in the store (uncached node, pruned): name the directory only
+  }
+  const before = new Map(was.entries.map((e) => [e.path, e.digest]));
+  const out: string[] = [];
+  for (const e of now.entries) {
+    const b = before.get(e.path);
+    if (b !== e.digest) out.push(`${b === undefined ? 'output-added' : 'output-modified'}: ${o.path}/${e.path}`);
+    before.delete(e.path);
+  }
+  for (const p of before.keys()) out.push(`output-missing: ${o.path}/${p}`);
+  return out.length > 5 ? [...out.slice(0, 5), `output-modified: ${o.path} (${out.length - 5} more files)`] : out;
 }

@@ -1,18 +1,22 @@
 /**
  * The input half of an action key: a digest for every declared input. Inputs produced by other
- * nodes are named `@<producer>:<output path>` and take the producer's recorded *output* digest (so
- * a rebuilt producer with byte-identical outputs changes nothing downstream: early cutoff, and no
- * need to have intermediate outputs on disk). Source inputs are digested on disk through the stat
- * memo, in parallel.
+ * nodes are named `@<output path>` — the producer's declared output that holds them, never the
+ * producer's id, so renaming a node changes no key (DESIGN.md decision 1) — and take the
+ * producer's recorded *output* digest (so a rebuilt producer with byte-identical outputs changes
+ * nothing downstream: early cutoff, and no need to have intermediate outputs on disk). Source
+ * inputs are digested on disk through the stat memo, in parallel. The toolchain enters as
+ * `@toolchain` (its key) or `@toolchain[<uses>]` (the part of it the node uses).
  */
 import {resolve} from 'node:path';
 import type {OutputEntry} from '../../cache/local-store.ts';
 import type {Digest} from '../../cache/digest.ts';
+import {hashBytes} from '../../cache/digest.ts';
 import {expandGlob, globBase} from '../graph/glob.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {EngineContext} from './engine-context.ts';
 import {digestsOf} from './decide.ts';
-import {buildKeyRecord, type KeyRecord} from './action-key.ts';
+import {buildKeyRecord, portable, type KeyRecord} from './action-key.ts';
+import {canonicalJson} from './canonical-json.ts';
 
 export type OutputsOf = (id: string) => OutputEntry[] | undefined;
 export type KeyOf = (id: string) => string | undefined;
@@ -35,13 +39,13 @@ export async function inputDigests(
       const owner = graph.outputOwner.get(a);
       if (!owner || owner === node.id) continue;
       const entry = outputsOf(owner)?.find((o) => o.path === a);
-      result.set(`@${owner}:${a}`, entry ? keyed(`@${owner}:${a}`, entry) : 'missing');
+      result.set(`@${a}`, entry ? keyed(`@${a}`, entry) : 'missing');
       return true;
     }
     return false;
   };
   const allOf = (id: string) => {
-    for (const o of outputsOf(id) ?? []) result.set(`@${id}:${o.path}`, keyed(`@${id}:${o.path}`, o));
+    for (const o of outputsOf(id) ?? []) result.set(`@${o.path}`, keyed(`@${o.path}`, o));
   };
   /** A producer's output is keyed by its semantic digest when it has one (early cutoff on meaning). */
   const keyed = (name: string, o: OutputEntry): Digest => {
@@ -52,7 +56,11 @@ export async function inputDigests(
 
   // A toolchain enters by its *key* (requirements, interpreter, rule version), not its outputs:
   // that lets dependents be fresh or restored without the env ever being built on this machine.
-  if (node.toolchain) result.set(`@toolchain:${node.toolchain}`, keyOf(node.toolchain) ?? 'missing');
+  if (node.toolchain) {
+    const part = await toolchainPartDigest(ctx, node);
+    if (part) result.set(`@toolchain[${part.uses.join(',')}]`, part.digest);
+    else result.set('@toolchain', keyOf(node.toolchain) ?? 'missing');
+  }
   for (const input of node.inputs) {
     if (input.kind === 'artifact') allOf(input.id);
     else if (input.kind === 'path') {
@@ -74,6 +82,28 @@ export async function inputDigests(
     });
   }
   return Object.fromEntries(result);
+}
+
+/**
+ * The digest of the part of a node's toolchain the node declares it uses (`toolchainUses`), when
+ * the toolchain rule can isolate it (`toolchainPart`): its rule, the part's own input digests and
+ * facts. So an NNCF pin bump leaves an addon that links only the OpenVINO runtime untouched.
+ */
+async function toolchainPartDigest(ctx: EngineContext, node: GraphNode): Promise<{uses: string[]; digest: Digest} | undefined> {
+  const uses = node.rule.toolchainUses?.(node.params);
+  const tc = node.toolchain ? ctx.graph.nodes.get(node.toolchain) : undefined;
+  if (!uses?.length || !tc?.rule.toolchainPart) return undefined;
+  const sorted = [...new Set(uses)].sort();
+  const part = tc.rule.toolchainPart(tc.params, sorted, {root: ctx.graph.root});
+  if (!part) return undefined;
+  const abs = part.inputs.map((p) => resolve(ctx.graph.root, p));
+  const digests = await digestsOf(ctx, abs);
+  const inputs = Object.fromEntries(part.inputs.map((p, i) => {
+    const d = digests.get(abs[i]!);
+    return [portable(p), d && d.kind !== 'missing' ? d.digest : 'missing'];
+  }));
+  const record = {rule: {name: tc.rule.name, version: tc.rule.version}, uses: sorted, inputs, facts: part.facts ?? null};
+  return {uses: sorted, digest: hashBytes(canonicalJson(record))};
 }
 
 /** A node's key record: its input digests (semantic where declared) with the bytes behind them. */

@@ -5,7 +5,15 @@
 import {canonicalJson} from './canonical-json.ts';
 import type {KeyRecord} from './action-key.ts';
 
-export function diffKeyRecords(prev: KeyRecord | undefined, next: KeyRecord): string[] {
+/** What input names stand for, to word reasons with ids (keys themselves never hold ids). */
+export interface ReasonNames {
+  /** Id of the node's toolchain: `@toolchain…` changes read `env-changed: <id>`. */
+  toolchain?: string;
+  /** Id of the node producing a workspace path: `input-changed: <path> (from <id>)`. */
+  producerOf?: (path: string) => string | undefined;
+}
+
+export function diffKeyRecords(prev: KeyRecord | undefined, next: KeyRecord, names: ReasonNames = {}): string[] {
   if (!prev) return ['no-record'];
   if (prev.format !== next.format) return [`key-format-changed: ${prev.format}→${next.format}`];
   const out: string[] = [];
@@ -15,14 +23,21 @@ export function diffKeyRecords(prev: KeyRecord | undefined, next: KeyRecord): st
   for (const k of union(Object.keys(prev.env), Object.keys(next.env))) {
     if (prev.env[k] !== next.env[k]) out.push(`env-changed: ${k}`);
   }
+  let toolchainNamed = false;
   for (const k of union(Object.keys(prev.inputs), Object.keys(next.inputs))) {
     const a = prev.inputs[k];
     const b = next.inputs[k];
     if (a === b) continue;
-    const name = k.startsWith('@toolchain:') ? k.slice('@toolchain:'.length) : k.startsWith('@') ? k.slice(1) : k;
+    if (k.startsWith('@toolchain')) {
+      if (!toolchainNamed) out.push(`env-changed: ${names.toolchain ?? 'toolchain'}`);
+      toolchainNamed = true; // whole ↔ part of the same toolchain is one change
+      continue;
+    }
+    const path = k.startsWith('@') ? k.slice(1) : k;
+    const producer = k.startsWith('@') ? names.producerOf?.(path) : undefined;
+    const name = producer ? `${path} (from ${producer})` : path;
     if (a === undefined) out.push(`input-added: ${name}`);
     else if (b === undefined) out.push(`input-removed: ${name}`);
-    else if (k.startsWith('@toolchain:')) out.push(`env-changed: ${name}`);
     else out.push(`input-changed: ${name}`);
   }
   if (canonicalJson(prev.argv) !== canonicalJson(next.argv) && out.length === 0) out.push('argv-changed');
