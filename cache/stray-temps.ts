@@ -15,6 +15,9 @@ export function tempSiblingName(dest: string, kind: 'tmp' | 'old'): string {
 }
 
 const SIBLING = /^\..+\.bevbuild-(?:tmp|old)-(\d+)-[a-z0-9]+$/;
+
+/** True for the file name of a temp sibling (`watch` ignores them: they are bevbuild's own writes). */
+export const isTempSibling = (name: string): boolean => SIBLING.test(name);
 const STORE_TMP = /^(\d+)-[a-z0-9]+-[a-z0-9]+$/;
 
 /** True while a process with this pid exists (EPERM: it exists but is someone else's). */

@@ -4,6 +4,7 @@
  */
 import {resolve} from 'node:path';
 import {parseArgs} from 'node:util';
+import {findWorkspaceRoot} from './config/find-workspace.ts';
 import {fail, ok, type Result} from './result.ts';
 
 export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'lineage', 'watch', 'provenance', 'verify', 'help', 'version'] as const;
@@ -17,6 +18,12 @@ export interface Options {
   jobs: number | undefined;
   keepGoing: boolean;
   dryRun: boolean;
+  /** `-B/--force`: run the selected targets even if fresh or cached (not their dependencies). */
+  force: boolean;
+  /** `--stream`: show running tools' output, prefixed by node id (`-v` implies it). */
+  stream: boolean;
+  /** `bevbuild <command> --help` / `bevbuild help <command>`: the command whose help to print. */
+  helpTopic: Command | undefined;
   json: boolean;
   verbose: boolean;
   format: 'mermaid' | 'dot' | 'json';
@@ -49,6 +56,8 @@ export function parseOptions(argv: string[]): Result<Options> {
         jobs: {type: 'string', short: 'j'},
         'keep-going': {type: 'boolean', short: 'k'},
         'dry-run': {type: 'boolean', short: 'n'},
+        force: {type: 'boolean', short: 'B'},
+        stream: {type: 'boolean'},
         json: {type: 'boolean'},
         verbose: {type: 'boolean', short: 'v'},
         format: {type: 'string'},
@@ -71,9 +80,14 @@ export function parseOptions(argv: string[]): Result<Options> {
   const v = parsed.values;
   const pos = [...parsed.positionals];
   let command: Command = 'build';
-  if (v.help) command = 'help';
-  else if (v.version) command = 'version';
-  else if (pos[0] && (COMMANDS as readonly string[]).includes(pos[0])) command = pos.shift() as Command;
+  const isCommand = (s: string | undefined): s is Command => s !== undefined && (COMMANDS as readonly string[]).includes(s);
+  let helpTopic: Command | undefined;
+  if (v.help) {
+    command = 'help';
+    if (isCommand(pos[0])) helpTopic = pos[0];
+  } else if (v.version) command = 'version';
+  else if (isCommand(pos[0])) command = pos.shift() as Command;
+  if (command === 'help' && !helpTopic && isCommand(pos[0])) helpTopic = pos[0];
   if (command === 'cache') {
     if (pos.shift() !== 'prune') return fail('usage', 'expected `bevbuild cache prune --max-size <size>`');
   }
@@ -106,10 +120,13 @@ export function parseOptions(argv: string[]): Result<Options> {
   return ok({
     command,
     targets: pos,
-    root: resolve(v.C ?? '.'),
+    root: findWorkspaceRoot(resolve(v.C ?? '.')),
     jobs,
     keepGoing: v['keep-going'] ?? false,
     dryRun: v['dry-run'] ?? false,
+    force: v.force ?? false,
+    stream: (v.stream || v.verbose) ?? false,
+    helpTopic,
     json: v.json ?? false,
     verbose: v.verbose ?? false,
     format,
@@ -154,10 +171,12 @@ Usage
   bevbuild watch <target…>       rebuild when inputs change (Ctrl-C to stop)
 
 Options
-  -C <dir>                 use the workspace in <dir> (default: current directory)
+  -C <dir>                 use the workspace at or above <dir> (default: found from the current directory)
   -j, --jobs <n>           cpu slots (default: pools.cpu of the config, else the number of cores)
   -k, --keep-going         keep building independent nodes after a failure
   -n, --dry-run            print the plan with reasons; run nothing
+  -B, --force              run the selected targets even if fresh or cached (not their dependencies)
+      --stream             show running tools' output, prefixed [node-id] (-v implies it)
       --json               NDJSON events on stdout; last line {"type":"summary",…}
   -v, --verbose            print fresh nodes and info lines too
       --remote <url>       Bazel-HTTP remote cache (env BEVBUILD_REMOTE_URL; default: remote.url
@@ -177,4 +196,5 @@ Examples
   bevbuild graph deploy/kitti/second --format mermaid > graph.md
 
 Exit codes: 0 success · 1 a node failed · 2 usage or configuration error · 130 interrupted.
+\`bevbuild <command> --help\` describes one command. Colours: NO_COLOR=1 turns them off, FORCE_COLOR=1 on.
 Docs: README.md (quick start, configuration reference, troubleshooting).`;

@@ -30,9 +30,11 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGHUP', onSignal); // a closed terminal: stop tools and record nothing, like Ctrl-C
   try {
     switch (opts.command) {
-      case 'help':
-        process.stdout.write(`${HELP}\n`);
+      case 'help': {
+        const topic = opts.helpTopic && (await import('./command-help.ts')).COMMAND_HELP[opts.helpTopic];
+        process.stdout.write(`${topic || HELP}\n`);
         return EXIT.ok;
+      }
       case 'version': {
         const {readFileSync} = await import('node:fs');
         const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};

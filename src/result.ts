@@ -12,6 +12,8 @@ export interface Failure {
   nodeId?: string;
   /** Extra lines (log tail, list of missing outputs…) shown under the message. */
   details?: string[];
+  /** The command of a node's run that failed (shown with the failure, also atop its log). */
+  argv?: string[];
 }
 
 export const ok = <T>(value: T): {ok: true; value: T} => ({ok: true, value});

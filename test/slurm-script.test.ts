@@ -39,7 +39,7 @@ test('launcherArgv wraps each tool with its own launcher', () => {
 
 test('sbatch flags: one task per node owning all its GPUs, resources, extra args, script last', () => {
   assert.equal(sbatchArgs(job, '/s.sh'), [
-    '--parsable', '--job-name', 'bevbuild-r42', '--output', job.logFile, '--chdir', '/shared/ws', '--export=NONE',
+    '--parsable', '--job-name', 'bevbuild-r42', '--output', job.logFile, '--open-mode=append', '--chdir', '/shared/ws', '--export=NONE',
     '--nodes=1', '--ntasks-per-node=1', '--gres=gpu:4', '--cpus-per-task=16', '--mem=64000M', '--time=720',
     '--partition=gpu', '--account=ml', '--constraint=a100', '/s.sh',
   ]);

@@ -65,6 +65,8 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
       passthroughEnv: ws.config.envPassthrough ?? [],
       executors: {local: runLocal, slurm: await slurmExecutor()},
       signal,
+      force: opts.force ? new Set(targets) : undefined,
+      stream: opts.stream,
     });
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 ? EXIT.failed : EXIT.ok;

@@ -4,6 +4,7 @@ import {openWorkspace, type OpenWorkspace} from '../engine/open-workspace.ts';
 import type {Options} from '../cli-options.ts';
 import {jsonReporter} from '../reporting/json-reporter.ts';
 import {textReporter} from '../reporting/text-reporter.ts';
+import {colorEnabled} from '../reporting/color.ts';
 import type {Reporter} from '../reporting/events.ts';
 import {selectTargets} from '../graph/select.ts';
 
@@ -13,10 +14,14 @@ import {EXIT} from './exit-codes.ts';
 export function makeReporter(opts: Options, total: number): Reporter {
   if (opts.json) return jsonReporter();
   const tty = Boolean(process.stderr.isTTY) && !process.env['CI'];
-  return textReporter({total, tty, verbose: opts.verbose});
+  return textReporter({total, tty, verbose: opts.verbose, color: colorEnabled(process.stderr)});
 }
 
-export function printDiagnostics(ds: Diagnostic[], cwd: string, json: boolean): void {
+/**
+ * Prints diagnostics (NDJSON with `json`). `about` names what was wrong for the closing line: the
+ * configuration (default) or, e.g., the targets on the command line, which are not config errors.
+ */
+export function printDiagnostics(ds: Diagnostic[], cwd: string, json: boolean, about = 'in the configuration'): void {
   const sorted = sortDiagnostics(ds);
   if (json) {
     for (const d of sorted) {
@@ -24,7 +29,7 @@ export function printDiagnostics(ds: Diagnostic[], cwd: string, json: boolean): 
     }
     return;
   }
-  process.stderr.write(`${sorted.map((d) => formatDiagnostic(d, cwd)).join('\n\n')}\n\n${sorted.length} error${sorted.length === 1 ? '' : 's'} in the configuration; nothing was built.\n`);
+  process.stderr.write(`${sorted.map((d) => formatDiagnostic(d, cwd)).join('\n\n')}\n\n${sorted.length} error${sorted.length === 1 ? '' : 's'} ${about}; nothing was built.\n`);
 }
 
 /** Opens the workspace and resolves targets (all nodes when none are given and `allByDefault`). */
@@ -47,7 +52,7 @@ export async function openAndSelect(
   }
   const sel = selectTargets(ws.value.graph, opts.targets);
   if (!sel.ok) {
-    printDiagnostics(sel.error, process.cwd(), opts.json);
+    printDiagnostics(sel.error, process.cwd(), opts.json, `in the target${opts.targets.length === 1 ? '' : 's'} given`);
     return EXIT.usage;
   }
   return {ws: ws.value, targets: sel.value};

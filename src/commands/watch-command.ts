@@ -6,26 +6,39 @@
  *                          └─────────── done ──── queued ◀┘
  *
  * A change during a run queues exactly one rerun. An edit of bevbuild.config.ts re-analyses the
- * workspace (a broken config prints its diagnostics and waits for the next edit). Outputs and
- * `.bevbuild/` are ignored, so a build never triggers itself.
+ * workspace (a broken config prints its diagnostics and waits for the next edit). Each build says
+ * which files changed. bevbuild's own writes never trigger a build: outputs, the directories they
+ * live in, the temp siblings a restore renames into place and `.bevbuild/` are ignored.
  */
 import watcher from '@parcel/watcher';
-import {relative} from 'node:path';
+import {basename, relative} from 'node:path';
+import {isTempSibling} from '../../cache/stray-temps.ts';
 import type {Options} from '../cli-options.ts';
-import {CONFIG_FILE} from '../config/load-config.ts';
+import {CONFIG_FILE} from '../config/find-workspace.ts';
 import {buildCommand} from './build-command.ts';
 
 const DEBOUNCE_MS = 300;
+
+/** True for a path bevbuild itself writes while building: an output, inside one, or a directory holding one. */
+export function ownWrite(rel: string, outputs: Iterable<string>): boolean {
+  if (isTempSibling(basename(rel))) return true;
+  for (const o of outputs) if (rel === o || rel.startsWith(`${o}/`) || o.startsWith(`${rel}/`)) return true;
+  return false;
+}
 
 export async function watchCommand(opts: Options, signal: AbortSignal): Promise<number> {
   let state: 'watching' | 'debouncing' | 'running' | 'queued' = 'debouncing';
   let timer: NodeJS.Timeout | undefined;
   let fresh = false;
   let ignoredOutputs = new Set<string>();
+  const changed = new Set<string>();
 
   const runOnce = async () => {
     state = 'running';
-    process.stderr.write(`\n[watch] building ${opts.targets.join(' ')}${fresh ? ' (config changed: re-analysed)' : ''}\n`);
+    const files = [...changed].sort();
+    changed.clear();
+    const what = files.length ? `${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''} changed; ` : '';
+    process.stderr.write(`\n[watch] ${what}building ${opts.targets.join(' ')}${fresh ? ' (config changed: re-analysed)' : ''}\n`);
     const code = await buildCommand({...opts, command: 'build'}, signal, {fresh, onGraph: (outs) => (ignoredOutputs = outs)});
     fresh = false;
     process.stderr.write(`[watch] ${code === 0 ? 'ok' : code === 2 ? 'configuration errors (fix and save)' : 'failed'}; watching for changes… (Ctrl-C to stop)\n`);
@@ -41,12 +54,10 @@ export async function watchCommand(opts: Options, signal: AbortSignal): Promise<
 
   const sub = await watcher.subscribe(opts.root, (err, events) => {
     if (err || signal.aborted) return;
-    const relevant = events.filter((e) => {
-      const rel = relative(opts.root, e.path);
-      return ![...ignoredOutputs].some((o) => rel === o || rel.startsWith(`${o}/`));
-    });
+    const relevant = events.map((e) => relative(opts.root, e.path)).filter((rel) => !ownWrite(rel, ignoredOutputs));
     if (!relevant.length) return;
-    if (relevant.some((e) => relative(opts.root, e.path) === CONFIG_FILE)) fresh = true;
+    for (const rel of relevant) changed.add(rel);
+    if (relevant.includes(CONFIG_FILE)) fresh = true;
     if (state === 'running' || state === 'queued') state = 'queued';
     else schedule();
   }, {ignore: ['.bevbuild', 'node_modules', '.git', '**/__pycache__']});

@@ -12,7 +12,8 @@ import type {Diagnostic} from '../diagnostics.ts';
 import type {Result} from '../result.ts';
 import type {LoadedConfigSpec} from './define-config.ts';
 
-export const CONFIG_FILE = 'bevbuild.config.ts';
+export {CONFIG_FILE} from './find-workspace.ts';
+import {CONFIG_FILE} from './find-workspace.ts';
 
 export async function loadConfig(
   root: string,
@@ -25,7 +26,7 @@ export async function loadConfig(
       error: [
         {
           code: 'config-not-found',
-          message: `no ${CONFIG_FILE} in ${root}. Run bevbuild in a workspace directory or pass -C <dir>.`,
+          message: `no ${CONFIG_FILE} in ${root} or any directory above it. Run bevbuild inside a workspace or pass -C <dir>.`,
         },
       ],
     };

@@ -12,6 +12,8 @@ import {dirname, join, resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
 import type {CheckContext, RunContext} from '../config/define-rule.ts';
 import {runLocal} from '../executors/local.ts';
+import {shellQuote} from '../executors/slurm-script.ts';
+import {followLog} from '../reporting/log-follower.ts';
 import type {ExecJob, Executor} from '../executors/job.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {fail, ok, type Failure, type Result} from '../result.ts';
@@ -35,6 +37,8 @@ export interface RunRequest {
   outputsOf: OutputsOf;
   passthroughEnv: string[];
   executors: Record<'local' | 'slurm', Executor | undefined>;
+  /** `--stream`: called with each line the tool writes to its log while it runs. */
+  onOutput?: ((line: string) => void) | undefined;
 }
 
 export interface RunResult {
@@ -58,6 +62,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const tmpDir = join(runDir, 'tmp');
   const logFile = runLogFile(ctx.paths.logs, node.id, runId);
   let result: Result<RunResult, Failure> | undefined;
+  let ranArgv: string[] | undefined; // for the failure message: the command as it was run
   try {
     createRunDir(ctx.paths.runs, runId, node.id); // owned: a killed build's run dir is swept later
     mkdirSync(tmpDir, {recursive: true});
@@ -73,6 +78,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     // What a failed tool left in staging (partial outputs, a validation report) is kept for
     // inspection beside the log; it is never recorded or materialized.
     const keep = `${logFile.replace(/\.log$/, '')}.outputs`;
+    if (result && !result.ok && ranArgv) result.error.argv ??= ranArgv;
     if (result && !result.ok && node.stage && existsSync(stageDir)) {
       try {
         renameSync(stageDir, keep);
@@ -80,6 +86,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
         const kept = (s: string) => s.replaceAll(`${stageDir}/`, `${keep}/`);
         result.error.message = kept(result.error.message);
         result.error.details = [...(result.error.details ?? []).map(kept), `partial outputs kept in ${keep}`];
+        if (result.error.argv) result.error.argv = result.error.argv.map(kept);
         appendFileSync(logFile, `\n[bevbuild] the staging dir ${stageDir} named above was kept as ${keep}\n`);
       } catch {
         // best effort
@@ -110,6 +117,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       gpus: req.gpus,
     };
     const argv = node.rule.argv(node.params, runCtx);
+    ranArgv = argv;
     const env = childEnv({
       declared: node.rule.env ? node.rule.env(node.params, runCtx) : {},
       toolchain: toolchainEnv(ctx, node),
@@ -131,7 +139,10 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     const executor = req.executors[node.executor] ?? (node.executor === 'local' ? runLocal : undefined);
     if (!executor) return fail('no-executor', `executor "${node.executor}" is not available (configure it or choose executor "local")`, {nodeId: node.id});
     const startedOn = new Date();
-    const ran = await executor(job, req.signal);
+    // The command heads its log, so a log read alone says what ran (executors append to it).
+    appendFileSync(logFile, `${LOG_HEADER}${node.id} (run ${runId})\n${LOG_HEADER}cwd: ${job.cwd}\n${LOG_HEADER}argv: ${argv.map(shellQuote).join(' ')}\n\n`);
+    const follow = req.onOutput ? followLog(logFile, req.onOutput) : undefined;
+    const ran = await executor(job, req.signal).finally(() => follow?.stop());
     if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
     const checkByRule = node.rule.exitCode === 'check'; // the rule's check, not the exit code, decides
     if (ran.value.exitCode !== 0 && !checkByRule) {
@@ -240,7 +251,10 @@ function toolchainEnv(ctx: EngineContext, node: GraphNode): Record<string, strin
 
 const TAIL_BYTES = 64 * 1024;
 
-/** The last lines of a log, for failure messages. */
+/** Lines bevbuild itself writes into a node's log start with this. */
+const LOG_HEADER = '[bevbuild] ';
+
+/** The last lines of a log, for failure messages (what the tool printed: not bevbuild's header). */
 export function tail(file: string, lines = 20): string[] {
   // Only the end is read: a tool may have logged gigabytes.
   try {
@@ -249,7 +263,7 @@ export function tail(file: string, lines = 20): string[] {
       const size = fstatSync(fd).size;
       const buf = Buffer.alloc(Math.min(size, TAIL_BYTES));
       readSync(fd, buf, 0, buf.length, size - buf.length);
-      const text = buf.toString('utf8').trimEnd().split('\n').slice(-lines);
+      const text = buf.toString('utf8').trimEnd().split('\n').filter((l) => !l.startsWith(LOG_HEADER)).slice(-lines);
       return text.map((l) => (l.length > 2000 ? `${l.slice(0, 2000)}…` : l));
     } finally {
       closeSync(fd);

@@ -46,6 +46,7 @@ export function sbatchArgs(job: ExecJob, scriptPath: string): string[] {
     `bevbuild-${job.runId}`,
     '--output',
     job.logFile,
+    '--open-mode=append', // the log starts with bevbuild's command header (run-node.ts)
     '--chdir',
     job.cwd,
     '--export=NONE',

@@ -1,6 +1,7 @@
 /**
  * Minimal globbing for inputs (`data/**\/*.bin`) and target selection (`deploy/**`): `**` matches
- * any number of path segments, `*` and `?` stay within one segment, `{a,b}` alternates.
+ * any number of path segments, `*` and `?` stay within one segment, `{a,b}` alternates, `[kv]`,
+ * `[a-z]` and `[!x]` (or `[^x]`) match one character of a class (never `/`); an unclosed `[` is literal.
  * Node 20 has no fs.glob, and a dependency for this little is not worth its weight.
  */
 import {readdirSync, statSync} from 'node:fs';
@@ -36,11 +37,30 @@ export function globToRegExp(glob: string): RegExp {
         src += `(?:${glob.slice(i + 1, end).split(',').map(escape).join('|')})`;
         i = end;
       }
+    } else if (c === '[') {
+      const cls = bracketClass(glob, i);
+      if (cls) {
+        src += cls.src;
+        i = cls.end;
+      } else src += '\\[';
     } else src += escape(c);
   }
   re = new RegExp(`^${src}$`);
   cache.set(glob, re);
   return re;
+}
+
+/** `[…]` starting at `i` as a RegExp class that never matches `/`; undefined when it is not closed. */
+function bracketClass(glob: string, i: number): {src: string; end: number} | undefined {
+  let j = i + 1;
+  const negated = glob[j] === '!' || glob[j] === '^';
+  if (negated) j++;
+  const start = j;
+  if (glob[j] === ']') j++; // a leading `]` is a member, as in POSIX
+  while (j < glob.length && glob[j] !== ']') j++;
+  if (j >= glob.length) return undefined;
+  const body = glob.slice(start, j).replace(/[\\\]^]/g, '\\$&');
+  return {src: negated ? `[^/${body}]` : `(?!/)[${body}]`, end: j};
 }
 
 function escape(s: string): string {

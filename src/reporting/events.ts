@@ -2,25 +2,24 @@
  * Everything a build tells the world is an event; reporters (TTY, plain, JSON) render them.
  * The JSON shapes of `plan` and `summary` are a public contract (scripts and CI parse them):
  *   {"type":"plan","id":…,"action":"run"|"restore"|"fresh","reasons":[…]}
- *   {"type":"summary","executed":N,"restored":N,"fresh":N,"failed":N,"durationMs":N}
- * A dry run ends with {"type":"plan-summary","run":N,"mayRun":N,"restore":N,"fresh":N}; plan events
- * of nodes that run only if a dependency's outputs change carry "mayCutOff":true.
+ *   {"type":"summary","executed":N,"restored":N,"fresh":N,"failed":N,"durationMs":N}   (always the last line)
  */
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
 export type BuildEvent =
   /** `argv`/`cwd`: the command that would run, with placeholders ($WS workspace, $OUT staging, $BEVBUILD checkout). */
-  /** `mayCutOff`: no reason of its own — runs unless the dependencies it waits for come out unchanged (early cutoff). */
-  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]; mayCutOff?: true; argv?: string[]; cwd?: string}
-  /** End of a dry run: nodes that will run, may run (`mayCutOff`), would be restored, are fresh. */
-  | {type: 'plan-summary'; run: number; mayRun: number; restore: number; fresh: number}
+  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]; argv?: string[]; cwd?: string}
   | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: string[]; logFile?: string}
   | {type: 'done'; id: string; status: 'executed' | 'restored' | 'fresh'; durationMs: number}
-  | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string}
+  /** `argv`: the command of a run that failed (also the first lines of its log). */
+  | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string; argv?: string[]}
+  /** `--stream`/`-v`: one line a running tool wrote to its log. */
+  | {type: 'output'; id: string; line: string}
   | {type: 'skipped'; id: string; because: string}
   | {type: 'warning'; message: string}
   | {type: 'info'; message: string}
-  | {type: 'summary'; executed: number; restored: number; fresh: number; failed: number; durationMs: number};
+  /** A dry run ends with a summary too (`dryRun: true`; nothing executed or restored). */
+  | {type: 'summary'; executed: number; restored: number; fresh: number; failed: number; durationMs: number; dryRun?: true};
 
 export interface Reporter {
   log(e: BuildEvent): void;

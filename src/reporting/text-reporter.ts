@@ -3,13 +3,18 @@
  * the running nodes; elsewhere plain lines only, one per event, so CI logs stay readable. Both end
  * with a summary table.
  */
+import {relative} from 'node:path';
 import type {BuildEvent, Reporter} from './events.ts';
+import {shellQuote} from '../executors/slurm-script.ts';
 import {unreachable} from '../result.ts';
+import {palette} from './color.ts';
 
 export interface TextReporterOptions {
   total: number;
   tty: boolean;
   verbose: boolean;
+  /** ANSI colours (see color.ts for NO_COLOR/FORCE_COLOR); default off. */
+  color?: boolean;
   out?: NodeJS.WriteStream;
 }
 
@@ -20,6 +25,9 @@ export function textReporter(opts: TextReporterOptions): Reporter {
   let done = 0;
   const rows: {id: string; status: string; ms: number}[] = [];
   let lineShown = false;
+  const c = palette(opts.color ?? false);
+  /** Paths relative to where bevbuild was started, as users type them. */
+  const shown = (p: string) => (p.startsWith('/') ? relative(process.cwd(), p) || '.' : p);
 
   const clearLine = () => {
     if (lineShown) {
@@ -48,20 +56,18 @@ export function textReporter(opts: TextReporterOptions): Reporter {
     log(e: BuildEvent) {
       switch (e.type) {
         case 'plan':
-          print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${e.reasons.length ? `  (${e.reasons.join('; ')})` : ''}`);
-          break;
-        case 'plan-summary':
-          print(`\n${e.run} will run, ${e.mayRun} may run (only if what they wait for comes out changed), ${e.restore} to restore, ${e.fresh} fresh`);
+          print(`${e.action.padEnd(7)} ${e.id}${e.reasons.length ? `  (${e.reasons.join('; ')})` : ''}`);
           break;
         case 'start':
           running.set(e.id, Date.now());
-          print(`${e.action === 'run' ? '▶ run    ' : '↺ restore'} ${e.id}${opts.verbose || e.action === 'run' ? `  (${e.reasons.join('; ')})` : ''}`);
+          // Plain logs name the log at once (to `tail -f` it); a terminal keeps it to the live line.
+          print(`${e.action === 'run' ? '▶ run    ' : '↺ restore'} ${e.id}${opts.verbose || e.action === 'run' ? `  (${e.reasons.join('; ')})` : ''}${e.logFile && !opts.tty ? `\n  log: ${shown(e.logFile)}` : ''}`);
           break;
         case 'done': {
           running.delete(e.id);
           done++;
           rows.push({id: e.id, status: e.status, ms: e.durationMs});
-          if (e.status !== 'fresh' || opts.verbose) print(`✔ ${e.status.padEnd(8)} ${e.id}  ${fmtMs(e.durationMs)}`);
+          if (e.status !== 'fresh' || opts.verbose) print(`${c.green('✔')} ${e.status.padEnd(8)} ${e.id}  ${fmtMs(e.durationMs)}`);
           else paint();
           break;
         }
@@ -69,27 +75,31 @@ export function textReporter(opts: TextReporterOptions): Reporter {
           running.delete(e.id);
           done++;
           rows.push({id: e.id, status: 'failed', ms: 0});
-          print(`✘ failed   ${e.id}: ${e.message}${e.logFile ? `\n  log: ${e.logFile}` : ''}${e.details?.length ? `\n${e.details.map((d) => `  │ ${d}`).join('\n')}` : ''}`);
+          print(`${c.red('✘ failed')}   ${e.id}: ${e.message}${e.argv ? `\n  argv: ${e.argv.map(shellQuote).join(' ')}` : ''}${e.logFile ? `\n  log: ${shown(e.logFile)}` : ''}${e.details?.length ? `\n${e.details.map((d) => `  │ ${d}`).join('\n')}` : ''}`);
           break;
         case 'skipped':
           done++;
           rows.push({id: e.id, status: 'skipped', ms: 0});
-          print(`- skipped  ${e.id} (${e.because})`);
+          print(c.dim(`- skipped  ${e.id} (${e.because})`));
           break;
         case 'warning':
-          print(`⚠ ${e.message}`);
+          print(`${c.yellow('⚠')} ${e.message}`);
+          break;
+        case 'output':
+          print(`${c.dim(`[${e.id}]`)} ${e.line}`);
           break;
         case 'info':
           if (opts.verbose) print(`  ${e.message}`);
           break;
         case 'summary': {
           clearLine();
+          if (e.dryRun) break; // the plan-summary line said it
           const slow = rows.filter((r) => r.status === 'executed' || r.status === 'restored').sort((a, b) => b.ms - a.ms).slice(0, 8);
           if (slow.length) {
             out.write(`\n${'artifact'.padEnd(44)} ${'status'.padEnd(9)} time\n`);
             for (const r of slow) out.write(`${r.id.padEnd(44)} ${r.status.padEnd(9)} ${fmtMs(r.ms)}\n`);
           }
-          out.write(`\nran ${e.executed} · restored ${e.restored} · fresh ${e.fresh} · failed ${e.failed} · ${fmtMs(e.durationMs)}\n`);
+          out.write(`\nran ${e.executed} · restored ${e.restored} · fresh ${e.fresh} · ${e.failed ? c.red(`failed ${e.failed}`) : 'failed 0'} · ${fmtMs(e.durationMs)}\n`);
           break;
         }
         default:
