@@ -117,6 +117,12 @@ test('#4 V2X unified runs pass --recompute-camera-metas; #5 sizes are params wit
     assert.ok(argv(`run/v2x/second/${prec}`).includes('--recompute-camera-metas'), `v2x ${prec}`);
     assert.not.ok(argv(`run/kitti/second/${prec}`).includes('--cache-camera-metas'), 'KITTI recomputes by default');
   }
+  // Pitfall 9: the unified exports share the repo's fixed export/_tmp_unified, so they never overlap.
+  const ex = (id: string) => all.find((x) => x.id === id)!.exclusive;
+  assert.ok(ex('onnx/kitti/second') !== undefined && ex('onnx/kitti/second') === ex('onnx/v2x/second'));
+  // Pitfall 11: every deploy run gets its own OpenVINO model cache.
+  const run = all.find((x) => x.id === 'run/v2x/second/int8')!;
+  assert.match(run.rule.env!(run.params, placeholderContext(run))['OV_CACHE_DIR']!, /ov_cache$/);
   // Rule defaults are the Doc's 300/100; asking for more than the dumped frames is refused at analysis.
   const q = quantizeUnified.spec.params.safeParse({repo: 'T', env: 'env/spconv', config: 'c.yaml', modelFp32: 'm.onnx', geoDir: 'g', calibDir: 'c', pseudoGt: 'p.npz', output: 'o.xml', frames: 400});
   assert.ok(q.success && q.data.nCalib === 300 && q.data.nVal === 100);
