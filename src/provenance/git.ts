@@ -1,8 +1,9 @@
 /**
  * Git facts for provenance: for inputs that live in a git work tree (a tool repo, the workspace,
  * bevbuild's own checkout), the repo's HEAD commit and whether any of those inputs differ from it.
- * Repo roots and commits are looked up once per process; the dirty check runs per action, only
- * for the paths it consumed (tracked files; generated data is untracked and not "dirty").
+ * Repo roots are found once per process; HEAD and the modified tracked files once per repo per
+ * build (`scope`), so an action costs no process spawn. Only tracked files count: generated data
+ * is untracked and not "dirty".
  */
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
@@ -13,7 +14,14 @@ const run = promisify(execFile);
 
 /** Directory → enclosing work-tree root ('' when none). */
 const rootOf = new Map<string, string>();
-const headOf = new Map<string, Promise<{commit: string; uri: string | undefined} | undefined>>();
+interface RepoState {
+  commit: string;
+  uri: string | undefined;
+  /** Modified tracked files, relative to the work-tree root. */
+  modified: string[];
+}
+/** Per build scope: work-tree root → its state (undefined: not usable as a git repo). */
+const states = new WeakMap<object, Map<string, Promise<RepoState | undefined>>>();
 
 function repoRoot(dir: string): string {
   const seen: string[] = [];
@@ -70,8 +78,31 @@ export interface GitFacts {
   paths: string[];
 }
 
-/** Groups absolute input paths by git work tree and reports commit + dirty state per tree. */
-export async function gitFacts(absPaths: string[]): Promise<GitFacts[]> {
+/** HEAD, origin and modified tracked files of a work tree, from two git calls. */
+async function repoState(root: string): Promise<RepoState | undefined> {
+  const [head, origin, status] = await Promise.all([
+    git(root, ['rev-parse', '--verify', '-q', 'HEAD']),
+    git(root, ['config', '--get', 'remote.origin.url']),
+    git(root, ['status', '--porcelain', '-z', '--untracked-files=no']),
+  ]);
+  const commit = head?.trim();
+  if (!commit || status === undefined) return undefined;
+  const modified: string[] = [];
+  const parts = status.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    const e = parts[i]!;
+    if (e.length < 4) continue;
+    modified.push(e.slice(3));
+    if (e[0] === 'R' || e[0] === 'C') modified.push(parts[++i] ?? ''); // renames list the source next
+  }
+  return {commit, uri: cleanUrl(origin), modified};
+}
+
+/**
+ * Groups absolute input paths by git work tree and reports commit + dirty state per tree; `scope`
+ * (an object living as long as one build) bounds how long repo states are reused.
+ */
+export async function gitFacts(absPaths: string[], scope: object): Promise<GitFacts[]> {
   const byRoot = new Map<string, string[]>();
   for (const p of absPaths) {
     const r = repoRoot(existsSync(p) ? p : dirname(p));
@@ -80,24 +111,17 @@ export async function gitFacts(absPaths: string[]): Promise<GitFacts[]> {
     list.push(p);
     byRoot.set(r, list);
   }
+  let cache = states.get(scope);
+  if (!cache) states.set(scope, (cache = new Map()));
   const out: GitFacts[] = [];
-  await Promise.all(
-    [...byRoot].map(async ([root, paths]) => {
-      let head = headOf.get(root);
-      if (!head) {
-        head = (async () => {
-          const commit = (await git(root, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim();
-          if (!commit) return undefined;
-          return {commit, uri: cleanUrl(await git(root, ['config', '--get', 'remote.origin.url']))};
-        })();
-        headOf.set(root, head);
-      }
-      const h = await head;
-      if (!h) return;
-      const rel = paths.map((p) => relative(root, p) || '.');
-      const status = await git(root, ['status', '--porcelain', '-z', '--untracked-files=no', '--', ...rel]);
-      out.push({root, commit: h.commit, uri: h.uri, dirty: status === undefined ? true : status.length > 0, paths});
-    }),
-  );
+  for (const [root, paths] of byRoot) {
+    let st = cache.get(root);
+    if (!st) cache.set(root, (st = repoState(root)));
+    const s = await st;
+    if (!s) continue;
+    const rel = paths.map((p) => relative(root, p));
+    const dirty = s.modified.some((m) => rel.some((r) => r === '' || m === r || m.startsWith(`${r}/`)));
+    out.push({root, commit: s.commit, uri: s.uri, dirty, paths});
+  }
   return out.sort((a, b) => (a.root < b.root ? -1 : 1));
 }
