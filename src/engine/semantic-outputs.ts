@@ -9,6 +9,7 @@ import type {SemanticKind} from '../../cache/semantic/kinds.ts';
 import {semanticDigest} from '../../cache/semantic/semantic-digest.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {EngineContext} from './engine-context.ts';
+import {inputPath} from './input-names.ts';
 
 /** Output path → semantic kind, for the outputs of `node` that declare one. */
 export function semanticKinds(node: GraphNode): Map<string, SemanticKind> {
@@ -47,7 +48,7 @@ export function semanticCutoffs(ctx: Pick<EngineContext, 'graph' | 'state'>, id:
   const rec = ctx.state.keyRecord(id);
   const out: string[] = [];
   for (const [name, seen] of Object.entries(rec?.bytes ?? {})) {
-    const path = name.replace(/^@/, '');
+    const path = inputPath(ctx.graph, name)?.path ?? name;
     const producer = ctx.graph.outputOwner.get(path);
     const now = producer ? ctx.state.get(producer)?.outputs.find((o) => o.path === path) : undefined;
     if (now && now.digest !== seen && now.semantic !== undefined && now.semantic === rec!.inputs[name]) {

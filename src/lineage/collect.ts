@@ -13,6 +13,7 @@ import type {EngineContext} from '../engine/engine-context.ts';
 import {semanticKinds} from '../engine/semantic-outputs.ts';
 import {closure, type Graph} from '../graph/graph.ts';
 import {gitFacts} from '../provenance/git.ts';
+import {inputPath} from '../engine/input-names.ts';
 import {readProvenance} from '../provenance/reader.ts';
 
 export type SourceKind = 'config' | 'code' | 'data' | 'toolchain' | 'system';
@@ -80,19 +81,6 @@ export function sourceKind(path: string): SourceKind {
   return 'data';
 }
 
-/**
- * The workspace path behind a key-record input name: `@<path>` (or the older `@<id>:<path>`) for
- * another node's output, the path itself for a source; undefined for the toolchain entry.
- */
-export function inputPath(graph: Graph, name: string): {path: string; produced: boolean} | undefined {
-  if (name.startsWith('@toolchain')) return undefined;
-  if (!name.startsWith('@')) return {path: name.startsWith('glob:') ? name.slice(5) : name, produced: false};
-  const rest = name.slice(1);
-  const colon = rest.indexOf(':');
-  if (colon > 0 && graph.nodes.has(rest.slice(0, colon))) return {path: rest.slice(colon + 1), produced: true};
-  return {path: rest, produced: true};
-}
-
 /** The node whose declared output is `path` or a directory above it. */
 export function ownerOf(graph: Graph, path: string): {id: string; output: string} | undefined {
   for (let a = path; a !== ''; a = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '') {
@@ -105,6 +93,7 @@ export function ownerOf(graph: Graph, path: string): {id: string; output: string
 export async function collectLineage(ctx: EngineContext, targets: string[]): Promise<Lineage> {
   const {graph, state, store} = ctx;
   const nodes: LineageNode[] = [];
+  const gitScope = {}; // git states are read once for the whole answer
   for (const id of closure(graph, targets)) {
     const gn = graph.nodes.get(id)!;
     const st = state.get(id);
@@ -130,7 +119,7 @@ export async function collectLineage(ctx: EngineContext, targets: string[]): Pro
       .map((d) => ({repo: d.name!.slice(4), commit: d.digest?.['gitCommit'] ?? '', dirty: d.annotations?.['dirty'] === true, uri: d.uri, paths: (d.annotations?.['inputs'] as string[] | undefined) ?? [], at: 'build' as const}));
     if (!statement) {
       const local = sources.filter((s) => !isAbsolute(s.path) && !s.path.startsWith('$')).map((s) => resolve(graph.root, s.path));
-      git = (await gitFacts(local)).map((g) => ({repo: relativeRepo(graph.root, g.root), commit: g.commit, dirty: g.dirty, uri: g.uri, paths: g.paths.map((p) => relativeRepo(graph.root, p)), at: 'now' as const}));
+      git = (await gitFacts(local, gitScope)).map((g) => ({repo: relativeRepo(graph.root, g.root), commit: g.commit, dirty: g.dirty, uri: g.uri, paths: g.paths.map((p) => relativeRepo(graph.root, p)), at: 'now' as const}));
     }
     const tcDep = deps.find((d) => d.name?.startsWith('toolchain:'));
     const verdict = statement?.predicate.runDetails.byproducts.find((b) => b.name === 'validation')?.annotations;

@@ -6,7 +6,8 @@
  */
 import {isAbsolute, relative, resolve} from 'node:path';
 import type {EngineContext} from '../engine/engine-context.ts';
-import {inputPath, ownerOf} from './collect.ts';
+import {inputPath} from '../engine/input-names.ts';
+import {ownerOf} from './collect.ts';
 
 export interface UsesAnswer {
   path: string;
