@@ -7,6 +7,7 @@
 import {readdirSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
+import {processAlive} from '../src/engine/workspace-lock.ts';
 
 /** Name of the temp sibling `materialize` builds an output in before renaming it into place. */
 export function tempSiblingName(dest: string, kind: 'tmp' | 'old'): string {
@@ -19,23 +20,15 @@ const SIBLING = /^\..+\.bevbuild-(?:tmp|old)-(\d+)-[a-z0-9]+$/;
 /** True for the file name of a temp sibling (`watch` ignores them: they are bevbuild's own writes). */
 export const isTempSibling = (name: string): boolean => SIBLING.test(name);
 const STORE_TMP = /^(\d+)-[a-z0-9]+-[a-z0-9]+$/;
-
-/** True while a process with this pid exists (EPERM: it exists but is someone else's). */
-export function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A remote download's temp beside its object (`cache/remote-http-files.ts` tempPathBeside). */
+const REMOTE_TMP = /^\..+\.remote-(\d+)-[0-9a-f]+$/;
 
 /**
- * Removes temps of dead processes beside the given workspace outputs and in `<storeRoot>/tmp`.
- * Returns how many were removed. Never throws: a sweep is housekeeping, not part of a build.
+ * Removes temps of dead processes beside the given workspace outputs and in `<storeRoot>/tmp`
+ * (with `objects`, also interrupted downloads beside store objects: 256 directories, so only for
+ * `cache prune`). Returns how many were removed. Never throws: a sweep is housekeeping.
  */
-export async function sweepStrayTemps(root: string, outputs: Iterable<string>, storeRoot: string): Promise<number> {
+export async function sweepStrayTemps(root: string, outputs: Iterable<string>, storeRoot: string, opts: {objects?: boolean} = {}): Promise<number> {
   const dirs = new Set<string>();
   for (const o of outputs) dirs.add(dirname(resolve(root, o)));
   let removed = 0;
@@ -48,12 +41,21 @@ export async function sweepStrayTemps(root: string, outputs: Iterable<string>, s
     }
     for (const name of names) {
       const m = pattern.exec(name);
-      if (!m || pidAlive(Number(m[1]))) continue;
+      if (!m || processAlive(Number(m[1]))) continue;
       await rm(join(dir, name), {recursive: true, force: true}).catch(() => {});
       removed++;
     }
   };
   for (const d of dirs) await sweep(d, SIBLING);
   await sweep(join(storeRoot, 'tmp'), STORE_TMP);
+  if (opts.objects) {
+    let shards: string[] = [];
+    try {
+      shards = readdirSync(join(storeRoot, 'objects'));
+    } catch {
+      // no objects yet
+    }
+    for (const shard of shards) await sweep(join(storeRoot, 'objects', shard), REMOTE_TMP);
+  }
   return removed;
 }

@@ -15,7 +15,7 @@ export async function pruneCommand(opts: Options): Promise<number> {
   }
   try {
     const store = new LocalStore(paths.cache);
-    await sweepStrayTemps(opts.root, [], paths.cache); // staging files of killed builds
+    await sweepStrayTemps(opts.root, [], paths.cache, {objects: true}); // staging files and downloads of killed builds
     const r = await store.prune({maxSizeBytes: opts.maxSize!});
     const line = {type: 'prune', ...r};
     if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -139,7 +139,7 @@ test('re-storing a fresh output over a corrupt object of the same size replaces 
   }
 }));
 
-test('dead-pid temps beside outputs and in the store are swept by build and clean; live ones stay', withTimeout(async () => {
+test('dead-pid temps beside outputs and in the store are swept by build, clean and prune; live ones stay', withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   rig.write({'bevbuild.config.ts': config()});
   assert.is((await rig.exec(targets)).code, 0);
@@ -154,6 +154,10 @@ test('dead-pid temps beside outputs and in the store are swept by build and clea
   rig.write({[strays[0]!]: 'again'});
   assert.is((await rig.exec(['clean'])).code, 0);
   assert.not.ok(rig.exists(strays[0]!), 'swept by clean');
+  const storeStrays = [`.bevbuild/cache/tmp/${pid}-lq3-def`, `.bevbuild/cache/objects/ab/.cdef.remote-${pid}-0a1b2c3d`];
+  rig.write(Object.fromEntries(storeStrays.map((s) => [s, 'partial download'])));
+  assert.is((await rig.exec(['cache', 'prune', '--max-size', '1G'])).code, 0);
+  for (const s of storeStrays) assert.not.ok(rig.exists(s), `${s} swept by prune`);
 }));
 
 test('a file a user added inside a directory output is moved aside and named, not deleted', withTimeout(async () => {
