@@ -62,6 +62,9 @@ test('the dry run separates will-run from may-run, with direct reasons where a n
   const text = await rig.exec(['deploy/kitti', '--dry-run']);
   assert.match(text.stderr, /may run int8\/kitti {2}\(dependency-will-run: onnx\/kitti\)/);
   assert.match(text.stderr, /3 will run, 2 may run/);
+  const status = (await rig.exec(['status'])).stdout;
+  assert.match(status, /\? may run int8\/kitti {2}dependency-will-run: onnx\/kitti/);
+  assert.match(status, /0 fresh, 5 to rebuild or restore \(2 of them only if what they wait for comes out changed\)/);
   const why = (await rig.exec(['why', 'deploy/kitti'])).stdout;
   assert.match(why, /deploy\/kitti: may run \(unless what it waits for comes out unchanged\) — dependency-will-run: geometry\/kitti/);
   const roots = why.split('root causes:\n')[1]!.split('\n\n')[0]!.split('\n').sort();

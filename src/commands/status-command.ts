@@ -13,14 +13,17 @@ export async function statusCommand(opts: Options): Promise<number> {
     return EXIT.ok;
   }
   for (const w of warnings) process.stdout.write(`⚠ ${w}\n`);
-  const mark = {fresh: '✔ fresh  ', restore: '↺ restore', run: '▶ stale  '} as const;
+  const mark = {fresh: '✔ fresh  ', restore: '↺ restore', run: '▶ stale  ', mayRun: '? may run'} as const;
   let stale = 0;
+  let mayRun = 0;
   for (const id of ws.graph.order) {
     const e = plan.get(id);
     if (!e) continue;
     if (e.action !== 'fresh') stale++;
-    process.stdout.write(`${mark[e.action]} ${id}${e.reasons.length ? `  ${e.reasons.join('; ')}` : ''}\n`);
+    if (e.mayCutOff) mayRun++;
+    process.stdout.write(`${mark[e.mayCutOff ? 'mayRun' : e.action]} ${id}${e.reasons.length ? `  ${e.reasons.join('; ')}` : ''}\n`);
   }
-  process.stdout.write(`\n${plan.size - stale} fresh, ${stale} to rebuild or restore\n`);
+  const maybe = mayRun ? ` (${mayRun} of them only if what they wait for comes out changed)` : '';
+  process.stdout.write(`\n${plan.size - stale} fresh, ${stale} to rebuild or restore${maybe}\n`);
   return EXIT.ok;
 }
