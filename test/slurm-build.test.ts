@@ -7,6 +7,7 @@ import {execFileSync} from 'node:child_process';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
+import {statementOf} from './util/provenance-keys.ts';
 import {withTimeout} from './util/rig-test.ts';
 import {startSlurm} from './util/slurm-rig.ts';
 import {WorkspaceRig, executedIds, shConfig} from './util/workspace-rig.ts';
@@ -31,6 +32,12 @@ test('a slurm node runs as a job, feeds a local node; failures show the log tail
     assert.is(r.code, 0, r.stderr);
     assert.equal(executedIds(r.events), ['exported', 'trained']);
     assert.match(rig.read('out/model.txt'), /^job \d+ on .+\nexported\n$/);
+    // Its provenance names the executor: builder id and SLURM job id (issue 11).
+    const prov = await rig.exec(['provenance', 'trained'], env);
+    assert.is(prov.code, 0, prov.stderr);
+    const ran = statementOf(prov.stdout.trim())['predicate'].runDetails;
+    assert.is(ran.builder.id, 'https://bevbuild.dev/builder/slurm');
+    assert.match(String(ran.byproducts.find((b: {name: string}) => b.name === 'executor').annotations.jobId), /^\d+$/);
 
     rig.write({fail: '', 'bevbuild.config.ts': config('v2')});
     const f = await rig.json(['exported'], env);
