@@ -28,6 +28,14 @@ test('a started node names its log at once; the log starts with the command', wi
   assert.match(text, /^\[bevbuild\] a \(run [^)]+\)\n\[bevbuild\] cwd: .+\n\[bevbuild\] argv: bash -c .+ sh .+\/out\/a\n\nfirst line\nsecond line\n/);
 }));
 
+test('rule checks read the log as the tool wrote it, without the command header', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': shConfig(`    a: sh({script: 'echo "first line"; echo a > "$1"', outputs: ['out/a']}),`,
+    `\n  check: async (_p, ctx) => { const log = await ctx.log(); return log === 'first line\\n' ? {ok: true, value: undefined} : {ok: false, error: {reason: 'check', message: JSON.stringify(log)}}; },`)});
+  const r = await rig.exec(['a']);
+  assert.is(r.code, 0, r.stderr);
+}));
+
 test('a failed run prints its argv (text and --json); the log tail shows the tool, not the header', withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   rig.write({'bevbuild.config.ts': config});

@@ -150,7 +150,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     }
     const runCheck = async (): Promise<Result<void>> => {
       if (!node.rule.check) return ok(undefined);
-      const checkCtx: CheckContext = {...runCtx, log: () => readFile(logFile, 'utf8'), exitCode: ran.value.exitCode, ...(ran.value.signal ? {signal: ran.value.signal} : {})};
+      const checkCtx: CheckContext = {...runCtx, log: async () => withoutHeader(await readFile(logFile, 'utf8')), exitCode: ran.value.exitCode, ...(ran.value.signal ? {signal: ran.value.signal} : {})};
       const checked = await node.rule.check(node.params, checkCtx);
       return checked.ok ? checked : {ok: false, error: {...checked.error, nodeId: node.id, details: checked.error.details ?? tail(logFile)}};
     };
@@ -253,6 +253,12 @@ const TAIL_BYTES = 64 * 1024;
 
 /** Lines bevbuild itself writes into a node's log start with this. */
 const LOG_HEADER = '[bevbuild] ';
+
+/** A log as the tool wrote it, for rule checks: without the command header bevbuild put on top. */
+function withoutHeader(log: string): string {
+  const end = log.startsWith(LOG_HEADER) ? log.indexOf('\n\n') : -1;
+  return end < 0 ? log : log.slice(end + 2);
+}
 
 /** The last lines of a log, for failure messages (what the tool printed: not bevbuild's header). */
 export function tail(file: string, lines = 20): string[] {
