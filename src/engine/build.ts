@@ -12,12 +12,15 @@ import type {Failure} from '../result.ts';
 import {actionKey, buildKeyRecord, type KeyRecord} from './action-key.ts';
 import {decide, type Decision} from './decide.ts';
 import type {EngineContext} from './engine-context.ts';
+import {explainReasons} from './explain-reasons.ts';
 import {keyRecordOf} from './input-digests.ts';
+import {planBehindPending} from './pending-plan.ts';
 import {ResourcePools} from './resources.ts';
 import {sweepStrayTemps} from '../../cache/stray-temps.ts';
 import {restoreRecord} from './restore.ts';
 import {runLogFile, runNode} from './run-node.ts';
 import {mark} from '../timing.ts';
+import type {Reporter} from '../reporting/events.ts';
 
 export interface BuildOptions {
   targets: string[];
@@ -57,7 +60,9 @@ const isLazy = (node: GraphNode) => node.rule.providesPython !== undefined || no
 
 export async function build(ctx: EngineContext, opts: BuildOptions): Promise<BuildSummary> {
   const started = Date.now();
-  const {graph, reporter} = ctx;
+  const {graph} = ctx;
+  const planned = {run: 0, mayRun: 0, restore: 0, fresh: 0};
+  const reporter: Reporter = opts.dryRun ? countingPlans(ctx.reporter, planned) : ctx.reporter;
   const ids = closure(graph, opts.targets);
   const pools = new ResourcePools(opts.jobs, opts.gpuIds);
   const outcomes = new Map<string, Promise<Outcome>>();
@@ -139,11 +144,14 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     const badDep = node.deps.find((_, i) => deps[i]!.status === 'failed' || deps[i]!.status === 'skipped');
     const plannedToolchain = node.toolchain && deps[node.deps.indexOf(node.toolchain)]?.status === 'deferred';
     if (badDep) return skip(node.id, `dependency ${badDep} did not build`);
-    const pending = node.deps.find((_, i) => deps[i]!.status === 'planned' && !(deps[i] as {outputs?: unknown}).outputs);
+    const pendingDeps = node.deps.filter((_, i) => deps[i]!.status === 'planned' && !(deps[i] as {outputs?: unknown}).outputs);
+    const pending = pendingDeps[0];
     if (pending) {
       if (plannedToolchain) (deps[node.deps.indexOf(node.toolchain!)] as {plan: () => void}).plan();
       const {argv, cwd} = buildKeyRecord(node, {}); // the command does not depend on input digests
-      reporter.log({type: 'plan', id: node.id, action: 'run', reasons: [`dependency-will-run: ${pending}`], argv, cwd: cwd || '.'});
+      const p = await planBehindPending(ctx, node, new Set(pendingDeps), outputsOf, (id) => keys.get(id));
+      const reasons = [...explainReasons(ctx, node, p.own.filter((r) => r !== 'no-record')), `dependency-will-run: ${pending}`];
+      reporter.log({type: 'plan', id: node.id, action: 'run', reasons, ...(p.mayCutOff ? {mayCutOff: true} : {}), argv, cwd: cwd || '.'});
       return finish(node.id, {status: 'planned', outputs: undefined});
     }
     if (stopping || opts.signal.aborted) return skip(node.id, opts.signal.aborted ? 'cancelled' : 'build stopped after a failure (use --keep-going to continue)');
@@ -156,7 +164,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
       key = actionKey(keyRecord);
       keys.set(node.id, key);
       decision = await decide(ctx, node, key, keyRecord);
-      if (decision.action !== 'fresh') decision.reasons = explainToolchains(ctx, decision.reasons);
+      if (decision.action !== 'fresh') decision.reasons = explainReasons(ctx, node, decision.reasons);
       if (opts.force?.has(node.id)) decision = {action: 'run', reasons: ['forced (-B/--force)', ...(decision.action === 'fresh' ? [] : decision.reasons)]};
     } catch (e) {
       return failNode(node.id, {reason: 'internal-error', message: `could not compute the action key: ${(e as Error).message}`, nodeId: node.id});
@@ -189,6 +197,8 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 
   const act = async (node: GraphNode, key: string, keyRecord: KeyRecord, decision: Decision): Promise<Outcome> => {
     if (decision.action === 'fresh') {
+      // Outputs adopted under a new id (a renamed node): remember them, so the next build is a plain no-op.
+      if (ctx.state.get(node.id)?.key !== key) ctx.state.set(node.id, {key, keyRecord, outputs: decision.outputs, builtAt: new Date().toISOString()});
       reporter.log({type: 'done', id: node.id, status: 'fresh', durationMs: 0});
       return finish(node.id, {status: 'fresh', outputs: decision.outputs});
     }
@@ -266,6 +276,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   await ctx.memo.save();
   mark('state saved');
   const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures, cancelled: opts.signal.aborted};
+  if (opts.dryRun) reporter.log({type: 'plan-summary', ...planned});
   // The last line of every --json run, a dry run's too (scripts read it).
   reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs, ...(opts.dryRun ? {dryRun: true as const} : {})});
   return summary;
@@ -274,14 +285,15 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 /** The output digests of a node, for comparing a local rebuild with a remote record. */
 const digestsOf = (outputs: OutputEntry[]) => outputs.map((o) => `${o.path}\0${o.digest}`).sort().join('\n');
 
-/** `env-changed: env/openvino` → `env-changed: env/openvino (nncf 3.4.0→3.3.0)` where the toolchain can say. */
-function explainToolchains(ctx: EngineContext, reasons: string[]): string[] {
-  return reasons.map((r) => {
-    const m = /^env-changed: (\S+)$/.exec(r);
-    const tc = m ? ctx.graph.nodes.get(m[1]!) : undefined;
-    const what = tc?.rule.explainChange?.(tc.params, ctx.graph.root);
-    return what?.length ? `${r} (${what.join(', ')})` : r;
-  });
+/** Passes events on, counting the plan's nodes by what will happen to them. */
+function countingPlans(to: Reporter, n: {run: number; mayRun: number; restore: number; fresh: number}): Reporter {
+  return {
+    log: (e) => {
+      if (e.type === 'plan') n[e.mayCutOff ? 'mayRun' : e.action]++;
+      to.log(e);
+    },
+    close: () => to.close(),
+  };
 }
 
 /** One batched digest pass over recorded outputs and plain source inputs of the nodes to visit. */
@@ -296,4 +308,3 @@ async function prefetch(ctx: EngineContext, ids: string[]) {
   }
   return ctx.memo.digestPaths([...paths]);
 }
-

@@ -3,12 +3,17 @@
  * The JSON shapes of `plan` and `summary` are a public contract (scripts and CI parse them):
  *   {"type":"plan","id":…,"action":"run"|"restore"|"fresh","reasons":[…]}
  *   {"type":"summary","executed":N,"restored":N,"fresh":N,"failed":N,"durationMs":N}   (always the last line)
+ * A dry run ends with {"type":"plan-summary","run":N,"mayRun":N,"restore":N,"fresh":N}; plan events
+ * of nodes that run only if a dependency's outputs change carry "mayCutOff":true.
  */
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
 export type BuildEvent =
   /** `argv`/`cwd`: the command that would run, with placeholders ($WS workspace, $OUT staging, $BEVBUILD checkout). */
-  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]; argv?: string[]; cwd?: string}
+  /** `mayCutOff`: no reason of its own — runs unless the dependencies it waits for come out unchanged (early cutoff). */
+  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]; mayCutOff?: true; argv?: string[]; cwd?: string}
+  /** End of a dry run: nodes that will run, may run (`mayCutOff`), would be restored, are fresh. */
+  | {type: 'plan-summary'; run: number; mayRun: number; restore: number; fresh: number}
   | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: string[]; logFile?: string}
   | {type: 'done'; id: string; status: 'executed' | 'restored' | 'fresh'; durationMs: number}
   /** `argv`: the command of a run that failed (also the first lines of its log). */

@@ -56,7 +56,10 @@ export function textReporter(opts: TextReporterOptions): Reporter {
     log(e: BuildEvent) {
       switch (e.type) {
         case 'plan':
-          print(`${e.action.padEnd(7)} ${e.id}${e.reasons.length ? `  (${e.reasons.join('; ')})` : ''}`);
+          print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${e.reasons.length ? `  (${e.reasons.join('; ')})` : ''}`);
+          break;
+        case 'plan-summary':
+          print(`\n${e.run} will run, ${e.mayRun} may run (only if what they wait for comes out changed), ${e.restore} to restore, ${e.fresh} fresh`);
           break;
         case 'start':
           running.set(e.id, Date.now());
