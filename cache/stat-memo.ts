@@ -28,9 +28,9 @@ export type PathDigest =
 /** Options of `digestPaths`. */
 export interface DigestPathsOptions {
   /**
-   * Leave ctime out of the stamp. Only for files bevbuild owns and never rewrites in place (store
-   * objects): hardlinking an object or touching it changes its ctime, which would force a re-hash of
-   * a 1 GiB object after every restore.
+   * Leave ctime out of the stamp. Not for store objects: a write through a workspace hardlink that
+   * puts the mtime back changes only the ctime (issue 16 finding 9); the store re-stamps objects
+   * after linking them instead (`vouch`).
    */
   ignoreCtime?: boolean;
 }
