@@ -174,7 +174,7 @@ function validationFile(ctx: EngineContext, outputs: OutputEntry[]): Record<stri
     try {
       const v = JSON.parse(readFileSync(abs, 'utf8')) as Record<string, unknown>;
       const frames = Array.isArray(v['frames']) ? (v['frames'] as unknown[]).length : undefined;
-      return {passed: v['passed'], ...(frames !== undefined ? {frames} : {}), file: o.kind === 'dir' ? `${o.path}/validation.json` : o.path};
+      return {pass: v['pass'] ?? v['passed'], ...(v['totals'] ? {totals: v['totals']} : frames !== undefined ? {frames} : {}), file: o.kind === 'dir' ? `${o.path}/validation.json` : o.path};
     } catch {
       return undefined;
     }

@@ -24,12 +24,15 @@ export function toolchainSummary(facts: Record<string, unknown> | undefined): st
 }
 
 function verdictSummary(v: Record<string, unknown>): string {
-  const passed = v['passed'] === true ? 'passed' : v['passed'] === false ? 'FAILED' : 'verdict';
-  const rest = Object.entries(v)
-    .filter(([k, x]) => k !== 'passed' && (typeof x === 'number' || typeof x === 'string'))
-    .slice(0, 4)
-    .map(([k, x]) => `${k} ${x}`);
-  return [passed, ...rest].join(' · ');
+  const ok = v['pass'] ?? v['passed'];
+  const parts = [ok === true ? 'passed' : ok === false ? 'FAILED' : 'recorded'];
+  const t = v['totals'] && typeof v['totals'] === 'object' ? (v['totals'] as Record<string, unknown>) : undefined;
+  if (t && typeof t['frames'] === 'number') parts.push(`${t['passed'] ?? '?'}/${t['frames']} frames`);
+  if (t && typeof t['fp32Boxes'] === 'number') parts.push(`FP32 ${t['fp32Boxes']} boxes, INT8 ${t['int8Boxes']}`);
+  if (t && typeof t['recall'] === 'number') parts.push(`recall ${t['recall'].toFixed(3)}`);
+  if (typeof v['frames'] === 'number') parts.push(`${v['frames']} frames`);
+  for (const k of ['device', 'openvinoVersion']) if (typeof v[k] === 'string') parts.push(`${k === 'device' ? '' : 'OpenVINO '}${v[k]}`.trim());
+  return parts.join(' · ');
 }
 
 /** Code files grouped by directory (`demo/training/bevlite/ (9 files)`), so a tree stays readable. */
