@@ -150,7 +150,7 @@ export function loadAddon(dir: string, libDir: string | undefined = openvinoLibD
   try {
     return ok(require(file) as NativeAddon);
   } catch (e) {
-    const where = libDir ? `the OpenVINO in ${libDir}` : 'no toolchain OpenVINO (neither VIRTUAL_ENV nor OpenVINO_DIR/OPENVINO_ROOT is set)';
+    const where = libDir ? `the OpenVINO in ${libDir}` : 'no toolchain OpenVINO (none found through VIRTUAL_ENV, OpenVINO_DIR or OPENVINO_ROOT)';
     return fail(
       'native-addon-not-found',
       `Cannot load ${file} with ${where}: ${(e as Error).message}. Run the gate in the toolchain the addon was built against (bevbuild does), or rebuild it with native/build.ts.`,

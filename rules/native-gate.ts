@@ -8,9 +8,11 @@
  *    only validation.json, so nothing is published unless the gate passed, and a re-validation
  *    with the same verdicts does not re-publish (early cutoff).
  */
+import {spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
+import {join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
-import {defineRule, z} from '../src/index.ts';
+import {defineRule, fail, ok, z} from '../src/index.ts';
 import {validatorArgv} from './validate-int8.ts';
 
 const NATIVE = fileURLToPath(new URL('../native', import.meta.url));
@@ -40,6 +42,13 @@ export const nativeAddon = defineRule({
   argv: (p, ctx) => ['node', '--import', TSX, `${NATIVE}/build.ts`, ...(p.openvinoDir ? ['--openvino-dir', p.openvinoDir] : ['--python', ctx.python()]), '--out', ctx.out(p.outDir)],
   resources: () => ({cpu: 2}),
   timeoutMs: () => 15 * 60_000,
+  // The addon has no RUNPATH and loads OpenVINO from the toolchain: audit loads it (in a child, as
+  // the gate does), so a restored or moved addon that cannot work here is reported, not `fresh`.
+  audit: (p, ctx) => {
+    const {PATH_PREFIX: _, ...env} = ctx.env;
+    const r = spawnSync(process.execPath, ['--import', TSX, `${NATIVE}/check-load.ts`, join(ctx.root, p.outDir)], {env: {...process.env, ...env}, encoding: 'utf8'});
+    return r.status === 0 ? ok(undefined) : fail('native-addon-unusable', `${p.outDir} does not load: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  },
 });
 
 export const validateInt8 = defineRule({

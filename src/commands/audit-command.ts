@@ -58,6 +58,17 @@ export async function auditCommand(opts: Options): Promise<number> {
         if (!d || d.kind === 'missing') problems.push({id, kind: 'output-missing', path: o.path, detail: 'recorded output is not in the workspace'});
         else if (d.digest !== o.digest) problems.push({id, kind: 'output-tampered', path: o.path, detail: `workspace digest ${d.digest.slice(0, 12)} ≠ recorded ${o.digest.slice(0, 12)}`});
       });
+      const node = ws.graph.nodes.get(id)!;
+      const intact = st.outputs.every((o, i) => {
+        const d = now.get(abs[i]!);
+        return d !== undefined && d.kind !== 'missing' && d.digest === o.digest;
+      });
+      // Intact bytes may still not work here (a binary against this workspace's toolchain): the rule checks.
+      if (intact && node.rule.audit) {
+        const tc = node.toolchain ? ws.graph.nodes.get(node.toolchain) : undefined;
+        const usable = await node.rule.audit(node.params, {root: ws.graph.root, env: tc?.rule.providesEnv?.(tc.params, ws.graph.root) ?? {}});
+        if (!usable.ok) problems.push({id, kind: 'output-unusable', path: '', detail: usable.error.message});
+      }
       if (!ws.graph.nodes.get(id)!.cache) continue;
       const rec = await ws.store.readRecord(st.key);
       if (!rec.ok) problems.push({id, kind: 'record-corrupt', path: '', detail: rec.error.message});
