@@ -16,6 +16,7 @@ import {explainReasons} from './explain-reasons.ts';
 import {keyRecordOf} from './input-digests.ts';
 import {planBehindPending} from './pending-plan.ts';
 import {ResourcePools} from './resources.ts';
+import {ioFailure} from './io-failure.ts';
 import {sweepStrayTemps} from '../../cache/stray-temps.ts';
 import {restoreRecord} from './restore.ts';
 import {runLogFile, runNode} from './run-node.ts';
@@ -272,8 +273,15 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 
   await Promise.all(ids.map(visit));
   mark('nodes decided/built');
-  ctx.state.save();
-  await ctx.memo.save();
+  try {
+    ctx.state.save();
+    await ctx.memo.save();
+  } catch (e) {
+    // Records are in the store; without the state the next build re-checks outputs (slower, not wrong).
+    const io = ioFailure(e, 'could not save the build state');
+    if (!io) throw e;
+    reporter.log({type: 'warning', message: `${io.error.message.replace(/; nothing was recorded$/, '')}; the next build re-checks outputs`});
+  }
   mark('state saved');
   const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures, cancelled: opts.signal.aborted};
   if (opts.dryRun) reporter.log({type: 'plan-summary', ...planned});

@@ -7,7 +7,7 @@
  * It is only an accelerator and an explanation aid: the store's action records are the source of
  * truth, so a lost or corrupt state file costs re-checks, never wrong results.
  */
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {OutputEntry} from '../../cache/local-store.ts';
 import type {KeyRecord} from './action-key.ts';
@@ -101,6 +101,11 @@ function readJson(file: string): Record<string, unknown> | undefined {
 
 function writeAtomic(file: string, value: unknown): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, JSON.stringify(value));
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, {force: true}); // a full disk leaves the previous file whole and no temp
+    throw e;
+  }
 }

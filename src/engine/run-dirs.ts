@@ -17,6 +17,8 @@ interface Owner {
   toolPgid?: number;
 }
 
+const ORPHAN_GRACE_MS = 2000;
+
 /** A tool still running for a bevbuild that is gone. */
 export interface OrphanRun {
   runDir: string;
@@ -53,7 +55,7 @@ export function sweepRunDirs(runsDir: string): OrphanRun[] {
     const dir = join(runsDir, name);
     const owner = readOwner(dir);
     if (owner && (owner.pid === process.pid || processAlive(owner.pid))) continue;
-    if (owner?.toolPgid && groupAlive(owner.toolPgid)) {
+    if (owner?.toolPgid && !diesSoon(owner.toolPgid)) {
       orphans.push({runDir: dir, nodeId: owner.nodeId, pgid: owner.toolPgid});
       continue;
     }
@@ -82,6 +84,19 @@ function readOwner(dir: string): Owner | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the tool group of a bevbuild that just died is gone, or goes within a moment: its
+ * supervisor kills it as soon as it sees bevbuild's end, which can take a few milliseconds.
+ */
+function diesSoon(pgid: number): boolean {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < ORPHAN_GRACE_MS; waited += 20) {
+    if (!groupAlive(pgid)) return true;
+    Atomics.wait(tick, 0, 0, 20); // a synchronous sleep: the sweep runs before anything else
+  }
+  return !groupAlive(pgid);
 }
 
 function groupAlive(pgid: number): boolean {
