@@ -46,8 +46,10 @@ function lockVenv(dir: string): () => void {
       rmSync(lock, {recursive: true, force: true});
       continue;
     }
-    if (!said) console.log(`venv: waiting for another process (pid ${pid}) making ${basename(dir)}`);
-    said = true;
+    if (!said && Number.isInteger(pid)) {
+      console.log(`venv: waiting for another process (pid ${pid}) making ${basename(dir)}`);
+      said = true;
+    }
     sleepSync(1000);
   }
 }
