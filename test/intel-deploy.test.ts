@@ -113,7 +113,12 @@ test('validator end to end: two fake ./bevfusion runs, pass, then a failure nami
   const models = ['camera.backbone.onnx', 'lidar_pfe_v7000.onnx', 'fuser.onnx', 'head.onnx', ...['camera', 'lidar_pfe', 'fuser', 'head'].flatMap((s) => [`quantized_${s}.xml`, `quantized_${s}.bin`])];
   rig.write({'bevbuild.config.ts': validatorConfig(bin, join(fx.repo, 'kitti-raw/training')), ...Object.fromEntries(models.map((m) => [`models/${m}`, `${m}\n`]))});
 
-  const ok = await rig.json(['validate']);
+  // The binaries link oneAPI's SYCL runtime: the shell has sourced setvars.sh (LD_LIBRARY_PATH).
+  const oneapi = {LD_LIBRARY_PATH: fx.env['LD_LIBRARY_PATH']!};
+  const unsourced = await rig.json(['validate'], {LD_LIBRARY_PATH: ''});
+  assert.is(unsourced.code, 1);
+  assert.match(JSON.stringify(unsourced.events.filter((e) => e['type'] === 'failed')), /libsycl\.so\.8: cannot open shared object file/);
+  const ok = await rig.json(['validate'], oneapi);
   assert.is(ok.code, 0, ok.stderr);
   const v = JSON.parse(rig.read('validation.json'));
   assert.equal([v.verdict, v.frames, v.mismatches], ['pass', 3, []]);
@@ -126,7 +131,7 @@ test('validator end to end: two fake ./bevfusion runs, pass, then a failure nami
   // not an input, so also edit the binary (an input) to make the runs stale.
   writeFileSync(join(fx.repo, 'deploy/build/int8-drift'), '');
   writeFileSync(bin, `${readFileSync(bin, 'utf8')}\n# changed\n`);
-  const bad = await rig.json(['validate']);
+  const bad = await rig.json(['validate'], oneapi);
   assert.is(bad.code, 1);
   const failed = bad.events.find((e) => e['type'] === 'failed' && e['id'] === 'validate');
   assert.ok(failed, JSON.stringify(bad.events));
