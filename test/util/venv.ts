@@ -6,7 +6,7 @@
  */
 import {execFileSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {basename, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -15,6 +15,14 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Blocks the thread for `ms` (the venv is made synchronously, so waiting is too). */
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function statMtime(p: string): number {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return Date.now(); // just removed: try again
+  }
 }
 
 function alive(pid: number): boolean {
@@ -42,7 +50,9 @@ function lockVenv(dir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const pid = Number(existsSync(join(lock, 'pid')) ? readFileSync(join(lock, 'pid'), 'utf8') : NaN);
-    if (Number.isInteger(pid) && !alive(pid)) {
+    // A dead owner, or one killed between mkdir and writing its pid (lock older than 10 s).
+    const orphan = !Number.isInteger(pid) && Date.now() - statMtime(lock) > 10_000;
+    if ((Number.isInteger(pid) && !alive(pid)) || orphan) {
       rmSync(lock, {recursive: true, force: true});
       continue;
     }
