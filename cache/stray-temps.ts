@@ -20,15 +20,22 @@ const SIBLING = /^\..+\.bevbuild-(?:tmp|old)-(\d+)-[a-z0-9]+$/;
 /** True for the file name of a temp sibling (`watch` ignores them: they are bevbuild's own writes). */
 export const isTempSibling = (name: string): boolean => SIBLING.test(name);
 const STORE_TMP = /^(\d+)-[a-z0-9]+-[a-z0-9]+$/;
+/** Atomic-write temps of the state files (`nodes.json.<pid>.tmp`, `stat-memo.tsv.tmp-<pid>-<rand>`). */
+const STATE_TMP = /^[^.].*\.(?:(\d+)\.tmp|tmp-(\d+)-[a-z0-9]+)$/;
 /** A remote download's temp beside its object (`cache/remote-http-files.ts` tempPathBeside). */
 const REMOTE_TMP = /^\..+\.remote-(\d+)-[0-9a-f]+$/;
 
 /**
  * Removes temps of dead processes beside the given workspace outputs and in `<storeRoot>/tmp`
- * (with `objects`, also interrupted downloads beside store objects: 256 directories, so only for
- * `cache prune`). Returns how many were removed. Never throws: a sweep is housekeeping.
+ * and `stateDir` (with `objects`, also interrupted downloads beside store objects: 256 directories,
+ * so only for `cache prune`). Returns how many were removed. Never throws: a sweep is housekeeping.
  */
-export async function sweepStrayTemps(root: string, outputs: Iterable<string>, storeRoot: string, opts: {objects?: boolean} = {}): Promise<number> {
+export async function sweepStrayTemps(
+  root: string,
+  outputs: Iterable<string>,
+  storeRoot: string,
+  opts: {objects?: boolean; stateDir?: string} = {},
+): Promise<number> {
   const dirs = new Set<string>();
   for (const o of outputs) dirs.add(dirname(resolve(root, o)));
   let removed = 0;
@@ -41,13 +48,15 @@ export async function sweepStrayTemps(root: string, outputs: Iterable<string>, s
     }
     for (const name of names) {
       const m = pattern.exec(name);
-      if (!m || processAlive(Number(m[1]))) continue;
+      const pid = m && Number(m[1] ?? m[2]);
+      if (!pid || processAlive(pid)) continue;
       await rm(join(dir, name), {recursive: true, force: true}).catch(() => {});
       removed++;
     }
   };
   for (const d of dirs) await sweep(d, SIBLING);
   await sweep(join(storeRoot, 'tmp'), STORE_TMP);
+  if (opts.stateDir) await sweep(opts.stateDir, STATE_TMP);
   if (opts.objects) {
     let shards: string[] = [];
     try {

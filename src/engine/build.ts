@@ -126,7 +126,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 
   ctx.prefetched = await prefetch(ctx, ids);
   // Temps beside outputs and in the store left by killed bevbuild processes (issue 16 finding 4).
-  if (!opts.dryRun) await sweepStrayTemps(graph.root, ids.flatMap((id) => graph.nodes.get(id)!.outputs), ctx.store.root);
+  if (!opts.dryRun) await sweepStrayTemps(graph.root, ids.flatMap((id) => graph.nodes.get(id)!.outputs), ctx.store.root, {stateDir: ctx.paths.state});
   const forget = (node: GraphNode) => {
     for (const o of node.outputs) ctx.prefetched?.delete(resolve(graph.root, o));
   };

@@ -145,7 +145,7 @@ test('dead-pid temps beside outputs and in the store are swept by build, clean a
   assert.is((await rig.exec(targets)).code, 0);
   assert.equal(temps(rig.dir), []);
   const pid = deadPid();
-  const strays = [`out/.n0.txt.bevbuild-tmp-${pid}-abc123`, `out/.d.bevbuild-old-${pid}-x9`, `.bevbuild/cache/tmp/${pid}-lq2-abc`];
+  const strays = [`out/.n0.txt.bevbuild-tmp-${pid}-abc123`, `out/.d.bevbuild-old-${pid}-x9`, `.bevbuild/cache/tmp/${pid}-lq2-abc`, `.bevbuild/state/nodes.json.${pid}.tmp`, `.bevbuild/state/stat-memo.tsv.tmp-${pid}-k2`];
   rig.write(Object.fromEntries(strays.map((s) => [s, 'left by a killed build'])));
   rig.write({[`out/.n1.txt.bevbuild-tmp-${process.pid}-live`]: 'owned by a live process'});
   assert.is((await rig.exec(targets)).code, 0);
