@@ -12,6 +12,7 @@ import {withTimeout} from './util/rig-test.ts';
 import {makeDemoWorkspace} from './util/demo-workspace.ts';
 import {BEVBUILD} from './util/workspace-rig.ts';
 import {startNginx} from './util/nginx-rig.ts';
+import {outputObjectGets} from './util/provenance-keys.ts';
 import {createHash} from 'node:crypto';
 
 const test = suite('e2e-demo');
@@ -58,7 +59,7 @@ test('the embedded default builds all four deploy directories and rebuilds exact
     assert.is(fromRemote.code, 0, fromRemote.stderr.slice(-2000));
     assert.is(summary(fromRemote.events).executed, 0, 'the clone runs no tool (and creates no venv)');
     for (const f of DEPLOY_B) assert.is(sha(join(clone.dir, 'deploy/data/kitti/second', f)), built[f], `${f} byte-identical`);
-    const gets = nginx.accessLog().slice(mark).filter((l) => /"GET \/cas\//.test(l) && /" 200 /.test(l)).length;
+    const gets = outputObjectGets(nginx.accessLog().slice(mark), nginx.dataDir); // envelopes (provenance) not counted
     assert.ok(gets > 0 && gets <= 4, `minimal download fetched ${gets} objects (the deploy dir's manifest and files only)`);
     assert.not.ok(existsSync(join(clone.dir, 'demo/training/work_dirs')), 'no checkpoint was downloaded');
 

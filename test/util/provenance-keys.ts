@@ -34,3 +34,22 @@ export function editedLine(line: string, edit: (st: Record<string, any>) => void
   edit(st);
   return JSON.stringify({...env, payload: Buffer.from(JSON.stringify(st)).toString('base64')});
 }
+
+/**
+ * Digests of the provenance envelopes the records on a Bazel-HTTP cache server's disk reference
+ * (`<dataDir>/ac/*`): every restored record fetches its envelope, so tests counting output
+ * downloads leave these out.
+ */
+export function envelopeDigests(dataDir: string): Set<string> {
+  const ac = join(dataDir, 'ac');
+  return new Set(readdirSync(ac).flatMap((k) => {
+    const d = (JSON.parse(readFileSync(join(ac, k), 'utf8')) as {provenance?: {digest: string}}).provenance?.digest;
+    return d ? [d] : [];
+  }));
+}
+
+/** `GET /cas/<digest>` 200 lines of an nginx access log that fetched an output object (not an envelope). */
+export function outputObjectGets(log: string[], dataDir: string): number {
+  const envelopes = envelopeDigests(dataDir);
+  return log.filter((l) => /"GET \/cas\//.test(l) && /" 200 /.test(l) && !envelopes.has(/\/cas\/(\w+)/.exec(l)?.[1] ?? '')).length;
+}
