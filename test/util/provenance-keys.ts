@@ -1,6 +1,6 @@
 /** ed25519 key pairs as PEM files for provenance tests (what `openssl genpkey -algorithm ed25519` makes). */
 import {generateKeyPairSync} from 'node:crypto';
-import {writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 export interface PemKeyPair {
