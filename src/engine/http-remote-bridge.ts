@@ -94,12 +94,12 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
         const files = await filesOf(e);
         for (const f of files ?? []) {
           const r = await client.putObject(f.digest, o.store.objectPath(f.digest));
+          if (!r.ok) return warnOnce(`upload of ${e.path}`, r.error.message);
+        }
+      }
       if (record.provenance) {
         const p = await client.putObject(record.provenance.digest, o.store.objectPath(record.provenance.digest));
         if (!p.ok) return warnOnce(`upload of the provenance of ${record.nodeId}`, p.error.message);
-      }
-          if (!r.ok) return warnOnce(`upload of ${e.path}`, r.error.message);
-        }
       }
       const r = await client.putAction(record.key, Buffer.from(JSON.stringify(record)));
       if (!r.ok) warnOnce(`upload of the record of ${record.nodeId}`, r.error.message);
