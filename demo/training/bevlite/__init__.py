@@ -4,3 +4,9 @@ It mirrors the parts of Intel's Intermediate-Fusion training tree (mmdet3d + tor
 build tool observes: config chain and interpolation, dataset layout and info pickles, checkpoint
 files, ONNX I/O contracts, calibration dumps and CenterHead post-processing.
 """
+
+from bevlite.pinned import pin_openvino, pin_process
+
+# Before any numbers are computed: same environment on every machine (see pinned.py).
+pin_process()
+pin_openvino()
