@@ -8,7 +8,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
-import {semanticDifference, semanticDigest} from '../cache/semantic/semantic-digest.ts';
+import {semanticDifference, semanticDigest, type SemanticKind} from '../cache/semantic/semantic-digest.ts';
 import {binTensorAt} from '../cache/semantic/openvino-ir.ts';
 import {withTimeout} from './util/rig-test.ts';
 import {tinyOnnxExporter} from './util/tiny-onnx.ts';
@@ -16,7 +16,7 @@ import {API, executedIds, WorkspaceRig} from './util/workspace-rig.ts';
 
 const test = suite('semantic');
 
-const digest = (kind: 'onnx' | 'openvino-ir' | 'checkpoint', p: string) => {
+const digest = (kind: SemanticKind, p: string) => {
   const d = semanticDigest(kind, p);
   if (!d.ok) throw new Error(d.error.message);
   return d.value;
@@ -66,6 +66,17 @@ test('checkpoints (pickle, protocols 2 and 5): dict order and meta timestamps ar
   assert.is(digest('checkpoint', rig.path('a.pkl')), digest('checkpoint', rig.path('b.pkl')));
   assert.equal(semanticDifference('checkpoint', rig.path('a.pkl'), rig.path('c.pkl')), {ok: true, value: 'state_dict.w'});
   assert.equal(semanticDifference('checkpoint', rig.path('a.pkl'), rig.path('d.pkl')), {ok: true, value: 'meta.config'}, 'meta that loaders act on is kept');
+}));
+
+test('config dumps: the run_dir/work_dir a run wrote into is ignored; a changed value is named by line', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({
+    'a.yaml': 'model:\n  lr: 1\nrun_dir: "/ws/.bevbuild/runs/r1/out/work_dirs/x"\n',
+    'b.yaml': 'model:\n  lr: 1\nrun_dir: "/scratch/.bevbuild/runs/r2/out/work_dirs/x"\n',
+    'c.yaml': 'model:\n  lr: 2\nrun_dir: "/ws/.bevbuild/runs/r1/out/work_dirs/x"\n',
+  });
+  assert.is(digest('config-dump', rig.path('a.yaml')), digest('config-dump', rig.path('b.yaml')));
+  assert.equal(semanticDifference('config-dump', rig.path('a.yaml'), rig.path('c.yaml')), {ok: true, value: '[1]'});
 }));
 
 const config = `import {defineConfig, defineRule, z} from ${JSON.stringify(API)};

@@ -12,6 +12,7 @@ import {hashBytes, type Digest} from '../digest.ts';
 import {scanTree} from '../tree.ts';
 import {fail, ok, type Result} from '../../src/result.ts';
 import {checkpointView} from './checkpoint.ts';
+import {configDumpView} from './config-dump.ts';
 import type {SemanticKind} from './kinds.ts';
 import {onnxView} from './onnx.ts';
 import {irView} from './openvino-ir.ts';
@@ -21,7 +22,7 @@ export {SEMANTIC_KINDS, type SemanticKind} from './kinds.ts';
 
 
 /** Which files of a directory output a kind applies to. */
-const EXTENSIONS: Record<Exclude<SemanticKind, 'volatile'>, string[]> = {onnx: ['.onnx'], 'openvino-ir': ['.xml'], checkpoint: ['.pth', '.pt', '.ckpt', '.pkl']};
+const EXTENSIONS: Record<Exclude<SemanticKind, 'volatile'>, string[]> = {onnx: ['.onnx'], 'openvino-ir': ['.xml'], checkpoint: ['.pth', '.pt', '.ckpt', '.pkl'], 'config-dump': ['.yaml', '.yml', '.py', '.json']};
 
 /** Whether a kind declared for an output applies to `file` (a directory output's files: by extension). */
 export const kindApplies = (kind: SemanticKind, file: string): boolean => kind === 'volatile' || EXTENSIONS[kind].includes(extname(file));
@@ -39,6 +40,8 @@ function fileView(kind: SemanticKind, abs: string): View {
       return irView(bytes.toString('utf8'));
     case 'checkpoint':
       return checkpointView(bytes);
+    case 'config-dump':
+      return configDumpView(bytes.toString('utf8'));
   }
 }
 
