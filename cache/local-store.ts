@@ -234,6 +234,24 @@ export class LocalStore {
   }
 
   /**
+   * The objects behind recorded outputs (a directory's manifest and its files) that are missing or
+   * corrupt; corrupt ones are deleted and logged. Unchanged objects cost one lstat (memo hit).
+   */
+  async unusableObjects(outputs: OutputEntry[], memo?: StatMemo): Promise<{digest: Digest; problem: 'missing' | 'corrupt'}[]> {
+    const digests: Digest[] = [];
+    for (const o of outputs) {
+      if (o.kind === 'file') {
+        digests.push(o.digest);
+        continue;
+      }
+      const m = await this.#readManifest(o.digest, memo);
+      if (!m.ok) return [{digest: o.digest, problem: m.error.reason === 'cache-object-missing' ? 'missing' : 'corrupt'}];
+      for (const e of m.value.entries) digests.push(e.digest);
+    }
+    return this.#verifyMany(digests, memo);
+  }
+
+  /**
    * Verifies objects in parallel; returns the ones missing or corrupt (corrupt ones deleted and
    * logged as dropped, unless `by` is `store`: then the caller replaces them).
    */

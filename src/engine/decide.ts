@@ -12,7 +12,7 @@ import type {GraphNode} from '../graph/graph.ts';
 import type {KeyRecord} from './action-key.ts';
 import type {EngineContext} from './engine-context.ts';
 import {diffKeyRecords, type ReasonNames} from './reasons.ts';
-import {trustRecord} from './restore.ts';
+import {storedIntact, trustRecord} from './restore.ts';
 
 export type Decision =
   | {action: 'fresh'; outputs: OutputEntry[]}
@@ -37,7 +37,8 @@ export async function decide(ctx: EngineContext, node: GraphNode, key: string, k
       // A node without a state entry (new id after a rename) whose outputs already match a record
       // of its key has nothing to do: adopt them instead of re-materializing.
       if (!prev && (await outputProblems(ctx, local.value.outputs)).length === 0) return {action: 'fresh', outputs: local.value.outputs};
-      return {action: 'restore', record: local.value, from: 'local', reasons};
+      // Objects are checked here (memo: one lstat each when unchanged), so a plan never promises a restore that cannot happen.
+      if (await storedIntact(ctx, node, local.value)) return {action: 'restore', record: local.value, from: 'local', reasons};
     }
     const remote = await ctx.remote?.lookup(key);
     if (remote && trustRecord(ctx, node, remote, 'remote')) return {action: 'restore', record: remote, from: 'remote', reasons};

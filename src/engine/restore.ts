@@ -45,6 +45,20 @@ export function trustRecord(ctx: EngineContext, node: GraphNode, record: ActionR
 }
 
 /**
+ * Whether every object behind a local record is there and unchanged (issue 16 finding 9: an object
+ * written through a workspace hardlink is caught by its stat and re-hashed), so that a plan says
+ * "restore" only when a restore will work. One warning if not; corrupt objects are dropped.
+ */
+export async function storedIntact(ctx: EngineContext, node: GraphNode, record: ActionRecord): Promise<boolean> {
+  const bad = await ctx.store.unusableObjects(record.outputs, ctx.memo);
+  if (bad.length === 0) return true;
+  const corrupt = bad.filter((b) => b.problem === 'corrupt').length;
+  const parts = [corrupt ? `${corrupt} changed since stored, dropped` : '', bad.length > corrupt ? `${bad.length - corrupt} missing` : ''].filter(Boolean);
+  ctx.reporter.log({type: 'warning', message: `${node.id}: the local cache record's store objects are unusable (${parts.join(', ')}); running the tool instead`});
+  return false;
+}
+
+/**
  * Restores `record`'s outputs for `node` (objects fetched from the remote first when `from` is
  * remote; the remote bridge warns about its own faults). False, after at most one warning, if
  * anything is refused or unavailable: the caller runs the tool.
