@@ -29,6 +29,7 @@ export async function receiveObject(
   dest: string,
   expectedSize: number | undefined,
   mode: number,
+  maxSize?: number,
 ): Promise<Attempt<{bytes: number}>> {
   if (res.statusCode === 404 || res.statusCode === 204) {
     await discard(res);
@@ -43,19 +44,27 @@ export async function receiveObject(
     await discard(res);
     return attemptFail('remote-size-mismatch', `server announces ${declared} bytes, expected ${expectedSize}`, false, true);
   }
+  // A bound for objects whose size no record states (directory manifests): a hostile server must not
+  // be able to fill the disk before the bytes are found unusable.
+  const tooLarge = () => attemptFail('remote-too-large', `the object is over the limit of ${maxSize} bytes; not used`, false, true);
+  if (maxSize !== undefined && declared !== undefined && declared > maxSize) {
+    await discard(res);
+    return tooLarge();
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
-      cb(null, chunk);
+      cb(maxSize !== undefined && bytes > maxSize ? new Error('over the size limit') : null, chunk);
     },
   });
   try {
     await pipeline(res, tap, createWriteStream(tmp, {mode: 0o600, highWaterMark: 1 << 20}));
   } catch (e) {
     await rm(tmp, {force: true});
+    if (maxSize !== undefined && bytes > maxSize) return tooLarge();
     return attemptFail('remote-truncated', `download broke off after ${bytes} of ${declared ?? '?'} bytes (${(e as Error).message})`, true);
   }
   const fail = async (r: {ok: false; error: AttemptFailure}) => {

@@ -126,13 +126,14 @@ export class HttpRemoteCache {
    * Downloads object `digest` to `destPath` (parent directories created). The bytes are
    * streamed to a temp file beside it and renamed into place only after the sha256 and length
    * are verified; on any failure nothing is left at `destPath` or beside it.
-   * `size`, when known from the action record, is checked too; `mode` defaults to 0o444
-   * because store objects are immutable (DESIGN.md decision 4).
+   * `size`, when known from the action record, is checked too; `maxSize` bounds an object whose
+   * size no record states (a directory manifest); `mode` defaults to 0o444 because store objects
+   * are immutable (DESIGN.md decision 4).
    */
   async fetchObject(
     digest: string,
     destPath: string,
-    opts: {size?: number; mode?: number} = {},
+    opts: {size?: number; mode?: number; maxSize?: number} = {},
   ): Promise<Result<{bytes: number}>> {
     checkHex(digest, 'digest');
     try {
@@ -143,7 +144,7 @@ export class HttpRemoteCache {
     return this.#run(`GET object ${digest}`, async () => {
       const tmp = tempPathBeside(destPath);
       const r = await this.#exchange({method: 'GET', url: this.#url('cas', digest)}, (res) =>
-        receiveObject(res, digest, tmp, destPath, opts.size, opts.mode ?? 0o444),
+        receiveObject(res, digest, tmp, destPath, opts.size, opts.mode ?? 0o444, opts.maxSize),
       );
       // receiveObject removes the temp file on its own failures; this covers a failure before
       // it ran (e.g. the connection dropped before the response head).

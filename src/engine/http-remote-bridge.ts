@@ -7,7 +7,7 @@
  */
 import {HttpRemoteCache, remoteAuthFromEnv} from '../../cache/remote-http.ts';
 import type {ActionRecord, LocalStore, OutputEntry} from '../../cache/local-store.ts';
-import {readManifestFile} from '../../cache/manifest-file.ts';
+import {maxManifestBytes, readManifestFile} from '../../cache/manifest-file.ts';
 import {ActionRecordSchema, MAX_RECORD_BYTES} from '../../schemas/record.ts';
 import type {RemoteBridge} from './remote-bridge.ts';
 import {admitRemoteRecord} from '../provenance/remote-trust.ts';
@@ -38,7 +38,8 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
 
   const ensure = async (digest: string, size?: number): Promise<boolean> => {
     if (await o.store.hasObject(digest)) return true;
-    const r = await client.fetchObject(digest, o.store.objectPath(digest), size === undefined ? {} : {size});
+    // No size in the record means a directory manifest: bounded like every manifest read.
+    const r = await client.fetchObject(digest, o.store.objectPath(digest), size === undefined ? {maxSize: maxManifestBytes()} : {size});
     if (!r.ok) warnOnce(`download of object ${digest.slice(0, 12)}`, r.error.message);
     return r.ok;
   };

@@ -114,14 +114,15 @@ test('a huge output list (200,000 entries) is refused by size before it is parse
 }));
 
 test('a directory manifest of 200,000 entries is refused before any of its files is fetched', withTimeout(async () => {
-  const entries = Array.from({length: 200_000}, (_, i) => `{"path":"f${String(i).padStart(6, '0')}","digest":"${sha256(String(i))}","size":1,"executable":false}`);
+  const entries = Array.from({length: 200_000}, (_, i) => `{"path":"training/velodyne/${String(i).padStart(6, '0')}.bin","digest":"${sha256(String(i))}","size":1,"executable":false}`);
   const manifest = `{"format":1,"entries":[${entries.join(',')}]}`;
   const digest = cache.plant(manifest);
   cache.answer({outputs: [{path: 'out/d', kind: 'dir', digest, size: 200_000}]});
   const before = cache.requests.length;
   await using rig = (await refused('d')).rig;
   const fetched = cache.requests.slice(before).filter((r) => r.startsWith('GET /cas/'));
-  assert.equal(fetched, [`GET /cas/${digest}`], 'only the manifest itself was fetched');
+  assert.equal(fetched, [`GET /cas/${digest}`], 'only the manifest itself was asked for (and refused by its size)');
+  assert.not.ok(rig.exists(`.bevbuild/cache/objects/${digest.slice(0, 2)}/${digest.slice(2)}`), 'nothing of it was stored');
   assert.equal(readdirSync(rig.path('out/d')), ['f']);
 }));
 
