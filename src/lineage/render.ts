@@ -115,12 +115,12 @@ export function renderLineageMermaid(l: Lineage): string {
   const declare = (key: string, text: string) => {
     if (declared.has(key)) return idOf(key);
     declared.add(key);
-    lines.push(`  ${idOf(key)}${text.replace('$', esc(key.replace(/^[a-z]+:/, '')))}`);
+    lines.push(`  ${idOf(key)}${text.replace('$', () => esc(key.replace(/^[a-z]+:/, '')))}`);
     return idOf(key);
   };
   for (const n of l.nodes) {
     const shape = n.category === 'toolchain' ? '[/"$<br/><small>TOOLCHAIN</small>"/]' : n.category === 'validation' ? '{{"$<br/><small>RULE</small>"}}' : '["$<br/><small>RULE</small>"]';
-    declare(`node:${n.id}`, shape.replace('TOOLCHAIN', esc(toolchainSummary(n.fingerprint))).replace('RULE', esc(n.rule)));
+    declare(`node:${n.id}`, shape.replace('TOOLCHAIN', () => esc(toolchainSummary(n.fingerprint))).replace('RULE', () => esc(n.rule)));
   }
   for (const n of l.nodes) {
     const me = idOf(`node:${n.id}`);
