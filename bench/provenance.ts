@@ -30,19 +30,28 @@ function line(name: string, value: string, peer: string, ratio: string): void {
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
 
-/** Median wall time over RUNS runs, and the median time spent writing provenance (BEVBUILD_TIMING). */
-function timed(cwd: string, args: string[], env: Record<string, string>, before?: () => void): {wall: number; prov: number} {
+/**
+ * Median wall times over RUNS runs with provenance on and off, alternating (so load drift on a
+ * shared machine hits both alike), and the median time spent writing provenance (BEVBUILD_TIMING).
+ */
+function timed(cwd: string, args: string[], on: Record<string, string>, before?: () => void): {wall: number; off: number; prov: number} {
   const t: number[] = [];
+  const o: number[] = [];
   const p: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  const once = (env: Record<string, string>) => {
     before?.();
     const s = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [BEVBUILD, ...args], {cwd, encoding: 'utf8', env: {...process.env, CI: '1', BEVBUILD_TIMING: '1', ...env}});
-    t.push(Number(process.hrtime.bigint() - s) / 1e6);
     if (r.status !== 0) throw new Error(`bevbuild ${args.join(' ')} exited ${r.status}`);
-    p.push(provenanceMs(r.stderr));
+    return {ms: Number(process.hrtime.bigint() - s) / 1e6, stderr: r.stderr};
+  };
+  for (let i = 0; i < RUNS; i++) {
+    const a = once(on);
+    t.push(a.ms);
+    p.push(provenanceMs(a.stderr));
+    o.push(once({BEVBUILD_PROVENANCE: 'off'}).ms);
   }
-  return {wall: median(t), prov: median(p)};
+  return {wall: median(t), off: median(o), prov: median(p)};
 }
 
 /** The `[timing] provenance written …` figure (0 when no node wrote provenance). */
@@ -80,19 +89,16 @@ ${arts.join('\n')}
   git('add', 'in', 'bevbuild.config.ts');
   git('commit', '-q', '-m', 'bench');
   const on = {BEVBUILD_SIGNING_KEY: keyPem};
-  const off = {BEVBUILD_PROVENANCE: 'off'};
   const target = [`l${N / 20 - 1}/*`, '-j', '1']; // serial: the provenance sum is then not inflated by interleaving
   const wipe = () => rmSync(join(dir, '.bevbuild'), {recursive: true, force: true});
-  const coldOn = timed(dir, target, on, wipe);
-  const coldOff = timed(dir, target, off, wipe);
+  const cold = timed(dir, target, on, wipe);
   execFileSync(process.execPath, [BEVBUILD, ...target], {cwd: dir, stdio: 'ignore', env: {...process.env, ...on}});
-  const noopOn = timed(dir, target, on);
-  const noopOff = timed(dir, target, off);
+  const noop = timed(dir, target, on);
   const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)} %`;
-  line(`no-op, ${N}-node graph: writing provenance`, ms(noopOn.prov), `of ${ms(noopOn.wall)} no-op`, `${pct(noopOn.prov, noopOn.wall)} (limit 5 %)`);
-  line('  no-op wall, provenance on / off', ms(noopOn.wall), `off: ${ms(noopOff.wall)}`, `Δ ${pct(noopOn.wall - noopOff.wall, noopOff.wall)} (noise)`);
-  line(`cold, ${N} trivial nodes: writing provenance`, ms(coldOn.prov), `of ${ms(coldOn.wall)} build`, `${pct(coldOn.prov, coldOn.wall)}; ${(coldOn.prov / N).toFixed(1)} ms/node`);
-  line('  cold wall, provenance on / off', ms(coldOn.wall), `off: ${ms(coldOff.wall)}`, `Δ ${pct(coldOn.wall - coldOff.wall, coldOff.wall)} (noise)`);
+  line(`no-op, ${N}-node graph: writing provenance`, ms(noop.prov), `of ${ms(noop.wall)} no-op`, `${pct(noop.prov, noop.wall)} (limit 5 %)`);
+  line('  no-op wall, provenance on / off', ms(noop.wall), `off: ${ms(noop.off)}`, `Δ ${pct(noop.wall - noop.off, noop.off)}`);
+  line(`cold, ${N} trivial nodes: writing provenance`, ms(cold.prov), `of ${ms(cold.wall)} build`, `${pct(cold.prov, cold.wall)}; ${(cold.prov / N).toFixed(1)} ms/node`);
+  line('  cold wall, provenance on / off', ms(cold.wall), `off: ${ms(cold.off)}`, `Δ ${pct(cold.wall - cold.off, cold.off)}`);
 
   // --- 2. the cold demo build ----------------------------------------------------------------
   if (!process.argv.includes('--no-demo')) {
