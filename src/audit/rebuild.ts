@@ -19,6 +19,7 @@ import {keyRecordOf} from '../engine/input-digests.ts';
 import {NodeState} from '../engine/node-state.ts';
 import {runNode} from '../engine/run-node.ts';
 import {analyze} from '../graph/analyze.ts';
+import type {Executor} from '../executors/job.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {fail, ok, type Failure, type Result} from '../result.ts';
 import {mirrorWorkspace} from './scratch-workspace.ts';
@@ -31,6 +32,13 @@ export interface RebuiltNode {
   /** What the rerun produced (for `rerun` nodes that succeeded). */
   rebuilt: OutputEntry[] | undefined;
   failure: Failure | undefined;
+}
+
+/** How reruns execute: the build's GPU ids, passed-through variables and executors. */
+export interface RerunSettings {
+  gpuIds: string[];
+  passthroughEnv: string[];
+  executors: Record<'local' | 'slurm', Executor | undefined>;
 }
 
 export interface RebuildRun {
@@ -48,11 +56,12 @@ export async function rebuildInScratch(
   chosen: Set<string>,
   scratchDir: string,
   signal: AbortSignal,
+  settings: RerunSettings,
   onNode: (id: string, how: 'rerun' | 'recorded') => void,
 ): Promise<Result<RebuildRun, Failure | Diagnostic[]>> {
   const root = join(scratchDir, 'ws');
   mirrorWorkspace(ws.graph, root);
-  const loaded = await loadConfig(root, {fresh: true});
+  const loaded = await loadConfig(root);
   if (!loaded.ok) return loaded;
   const graph = analyze(root, loaded.value.file, loaded.value.spec);
   if (!graph.ok) return graph;
@@ -82,7 +91,7 @@ export async function rebuildInScratch(
       continue;
     }
     onNode(id, 'rerun');
-    const res = await rerun(scratch, node, outputs, signal);
+    const res = await rerun(scratch, node, outputs, signal, settings);
     if (!res.ok) {
       nodes.push({id, how: 'rerun', recorded, rebuilt: undefined, failure: res.error});
       return ok({scratch, nodes}); // what depends on it cannot run: the report ends here
@@ -93,10 +102,12 @@ export async function rebuildInScratch(
   return ok({scratch, nodes});
 }
 
-async function rerun(scratch: EngineContext, node: GraphNode, outputs: Map<string, OutputEntry[]>, signal: AbortSignal): Promise<Result<OutputEntry[], Failure>> {
+async function rerun(scratch: EngineContext, node: GraphNode, outputs: Map<string, OutputEntry[]>, signal: AbortSignal, settings: RerunSettings): Promise<Result<OutputEntry[], Failure>> {
+  // One node at a time: a node needing N GPUs gets the first N of the build's GPU pool.
+  if (node.resources.gpu > settings.gpuIds.length) return fail('no-gpu', `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${settings.gpuIds.length}`, {nodeId: node.id});
   const outputsOf = (id: string) => outputs.get(id);
   const keyRecord = await keyRecordOf(scratch, node, outputsOf, () => undefined);
   const runId = `audit-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const res = await runNode(scratch, {node, key: actionKey(keyRecord), keyRecord, runId, gpus: [], signal, outputsOf, passthroughEnv: [], executors: {local: undefined, slurm: undefined}});
+  const res = await runNode(scratch, {node, key: actionKey(keyRecord), keyRecord, runId, gpus: settings.gpuIds.slice(0, node.resources.gpu), signal, outputsOf, passthroughEnv: settings.passthroughEnv, executors: settings.executors});
   return res.ok ? ok(res.value.outputs) : res;
 }

@@ -10,9 +10,12 @@ import {join} from 'node:path';
 import {compareOutputs, type NodeVerdict} from '../audit/compare.ts';
 import {rebuildInScratch} from '../audit/rebuild.ts';
 import type {Options} from '../cli-options.ts';
+import {discoverGpus} from '../engine/resources.ts';
+import {runLocal} from '../executors/local.ts';
 import {globToRegExp} from '../graph/glob.ts';
 import {closure} from '../graph/graph.ts';
 import {EXIT, makeReporter, openAndSelect, printDiagnostics} from './common.ts';
+import {slurmExecutor} from './slurm-setup.ts';
 
 export async function auditRebuildCommand(opts: Options, signal: AbortSignal): Promise<number> {
   const opened = await openAndSelect(opts, makeReporter(opts, 0), false);
@@ -36,7 +39,12 @@ export async function auditRebuildCommand(opts: Options, signal: AbortSignal): P
   let keep = false;
   try {
     say(`re-running ${chosen.size} node(s) in a scratch workspace, ignoring every cache (${scratchDir})`);
-    const run = await rebuildInScratch(ws, ids, chosen, scratchDir, signal, (id, how) => say(how === 'rerun' ? `↻ rerun     ${id}` : `· recorded  ${id}`));
+    const settings = {
+      gpuIds: ws.config.pools?.gpu ?? discoverGpus().ids,
+      passthroughEnv: ws.config.envPassthrough ?? [],
+      executors: {local: runLocal, slurm: await slurmExecutor()},
+    };
+    const run = await rebuildInScratch(ws, ids, chosen, scratchDir, signal, settings, (id, how) => say(how === 'rerun' ? `↻ rerun     ${id}` : `· recorded  ${id}`));
     if (!run.ok) {
       if (Array.isArray(run.error)) {
         printDiagnostics(run.error, process.cwd(), opts.json);
