@@ -38,7 +38,15 @@ Prints the graph of the target's closure (all nodes without a target). Default f
   audit: `bevbuild audit [target…]
 Re-hashes workspace outputs and store objects against their action records and reports mismatches.
 
-${COMMON}`,
+bevbuild audit --rebuild <target> [--nodes <glob>]
+Can it be made again? Re-runs the target's closure (or the nodes matching <glob>; the others use
+their recorded outputs) in a scratch workspace, ignoring every cache, and compares each output with
+its record: bytes first, then meaning (ONNX, OpenVINO IR, checkpoints, config dumps), naming the first
+differing file and field, tensor or byte. Exit 1 if a node is not reproducible.
+
+${COMMON}
+
+Example: bevbuild audit --rebuild deploy/kitti/second --nodes 'int8/**'`,
   lineage: `bevbuild lineage <target> | --uses <path>
 What a target was made from (data, configs, code commits, toolchains), or which builds used <path>.
 
