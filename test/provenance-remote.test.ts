@@ -27,11 +27,15 @@ async function upload(nginx: NginxRig, salt: string, env: Record<string, string>
   assert.is(r.code, 0, r.stderr);
 }
 
-/** Builds `b` in a fresh workspace reading the remote with `trusted` keys; returns summary + warnings. */
-async function read(nginx: NginxRig, salt: string, trusted: string) {
+/**
+ * Builds `b` in a fresh workspace reading the remote with `trusted` keys (a file for
+ * BEVBUILD_TRUSTED_KEYS, or `{config}`: PEM text in provenance.trustedKeys); returns summary + warnings.
+ */
+async function read(nginx: NginxRig, salt: string, trusted: string | {config: string}) {
   await using w = await WorkspaceRig.create();
-  w.write({'bevbuild.config.ts': config(salt)});
-  const r = await w.json(['b', '--remote', nginx.url], {BEVBUILD_TRUSTED_KEYS: trusted});
+  const cfg = typeof trusted === 'string' ? config(salt) : config(salt).replace('export default defineConfig({', `export default defineConfig({\n  provenance: {trustedKeys: [${JSON.stringify(trusted.config)}]},`);
+  w.write({'bevbuild.config.ts': cfg});
+  const r = await w.json(['b', '--remote', nginx.url], typeof trusted === 'string' ? {BEVBUILD_TRUSTED_KEYS: trusted} : {});
   assert.is(r.code, 0, r.stderr);
   const warnings = r.events.filter((e) => e['type'] === 'warning').map((e) => String(e['message']));
   const bundle = summaryOf(r.events).restored === 2 ? await w.exec(['provenance', 'b']) : undefined;
@@ -60,10 +64,17 @@ test('a trusted signature is used; unsigned and foreign-signed records are ignor
     assert.is(unsigned.warnings.length, 1, unsigned.warnings.join('\n'));
     assert.match(unsigned.warnings[0]!, /ignoring the record of a \(it is unsigned\); building locally/);
 
-    const foreign = await read(nginx, 'foreign', ci.publicFile);
+    const foreign = await read(nginx, 'foreign', {config: readFileSync(ci.publicFile, 'utf8')});
     assert.equal(foreign.summary.executed, 2);
     assert.is(foreign.warnings.length, 1, foreign.warnings.join('\n'));
     assert.match(foreign.warnings[0]!, /ignoring the record of a \(signed by \w+, which is not a trusted key\)/);
+
+    // A private key given as trusted: the remote is not used at all (one warning), the build goes on.
+    const misconfigured = await read(nginx, 'signed', ci.privateFile);
+    assert.equal(misconfigured.summary.executed, 2);
+    assert.equal(misconfigured.warnings.length, 1);
+    assert.match(misconfigured.warnings[0]!, /remote cache not used: .* is a private key; give readers only the public key/);
+    assert.not.ok(misconfigured.warnings[0]!.includes(ci.privatePem.split('\n')[1]!), 'no key material in the warning');
 
     // A reader without trusted keys uses any record (integrity by digest only, as before).
     const open = await read(nginx, 'foreign', '');

@@ -119,6 +119,18 @@ test('a bad writer key stops the build with exit 2 and is never printed', withTi
   assert.match(missing.stderr, /cannot read the signing key named by BEVBUILD_SIGNING_KEY_FILE \(nope\.pem\): ENOENT/);
 }));
 
+test('the writer key file can come from the config (provenance.signingKeyFile)', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const key = writeKeyPair(rig.dir, 'writer');
+  rig.write({'bevbuild.config.ts': config.replace('export default defineConfig({', "export default defineConfig({\n  provenance: {signingKeyFile: 'writer.pem'},"), 'src/a.txt': 'hello\n'});
+  assert.is((await rig.exec(['mid'])).code, 0);
+  const exported = await rig.exec(['provenance', 'mid']);
+  assert.is(exported.code, 0, exported.stderr);
+  rig.write({'bundle.jsonl': exported.stdout});
+  const r = await rig.exec(['verify', 'bundle.jsonl', 'out/mid.txt', '--trusted-key', key.publicFile]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+}));
+
 test("inputs in a git work tree carry the repo's commit and whether they differ from it", withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   rig.write({'bevbuild.config.ts': config, 'src/a.txt': 'hello\n'});
