@@ -15,6 +15,7 @@ import type {TreeEntry} from '../../cache/tree.ts';
 import type {KeyRecord} from '../engine/action-key.ts';
 import {canonicalJson} from '../engine/canonical-json.ts';
 import type {EngineContext} from '../engine/engine-context.ts';
+import {inputPath} from '../engine/input-names.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {IN_TOTO_PAYLOAD_TYPE, makeEnvelope} from './dsse.ts';
 import {gitFacts} from './git.ts';
@@ -81,7 +82,7 @@ async function gatherFacts(ctx: EngineContext, run: ProvenanceRun): Promise<Prov
       continue;
     }
     if (name.startsWith('@')) {
-      inputs.push({name, digest, producer: producerOf(ctx, name.slice(1))});
+      inputs.push({name, digest, producer: producerOf(ctx, name)});
       continue;
     }
     inputs.push({name, digest});
@@ -108,10 +109,10 @@ async function gatherFacts(ctx: EngineContext, run: ProvenanceRun): Promise<Prov
   };
 }
 
-/** `@<path>` (key format 2) or `@<id>:<path>` (format 1) → the node that declared that output. */
-function producerOf(ctx: EngineContext, ref: string): string | undefined {
-  const owner = ctx.graph.outputOwner;
-  return owner.get(ref) ?? owner.get(ref.slice(ref.indexOf(':') + 1)) ?? (ctx.graph.nodes.has(ref.slice(0, ref.indexOf(':'))) ? ref.slice(0, ref.indexOf(':')) : undefined);
+/** The node that declared the output an `@…` input name refers to (key names are declared output paths). */
+function producerOf(ctx: EngineContext, name: string): string | undefined {
+  const ip = inputPath(ctx.graph, name);
+  return ip ? ctx.graph.outputOwner.get(ip.path) : undefined;
 }
 
 /** A path as provenance names it: workspace-relative, `$BEVBUILD/…`, else as given. */
