@@ -23,7 +23,7 @@
  * re-hash of big objects on every restore.
  */
 import {constants as fsc} from 'node:fs';
-import {chmod, copyFile, link, lstat, mkdir, readFile, rename, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises';
+import {chmod, copyFile, lstat, mkdir, readFile, rename, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {ActionRecordSchema, MAX_RECORD_BYTES} from '../schemas/record.ts';
 import {fail, ok, type Result} from '../src/result.ts';
@@ -31,6 +31,7 @@ import {hashBytes, hashFile, hashFiles, hashFilesSettled, isDigest, type Digest}
 import type {StatMemo} from './stat-memo.ts';
 import {listStoreFiles, parseRecord, pruneStore, type PruneResult} from './store-prune.ts';
 import {mapLimit, replace} from './fs-util.ts';
+import {isLinkOf, placeObject, type MaterializeMethod, type PlaceState} from './place-object.ts';
 import {readManifestFile} from './manifest-file.ts';
 import {extraFiles, moveAside} from './output-guard.ts';
 import {logRepair, type StoreRepair} from './store-repairs.ts';
@@ -41,8 +42,7 @@ export type {PruneResult};
 export type {ActionRecord, OutputEntry} from './store-types.ts';
 import type {ActionRecord, OutputEntry} from './store-types.ts';
 
-/** How `materialize` placed the files (for a directory: the slowest method any file needed). */
-export type MaterializeMethod = 'reflink' | 'hardlink' | 'copy';
+export type {MaterializeMethod};
 
 /** What `materialize` did. */
 export interface Materialized {
@@ -57,8 +57,7 @@ const FILE_OP_CONCURRENCY = 16;
 /** The local store. All methods are safe to call from several processes sharing `root`. */
 export class LocalStore {
   readonly root: string;
-  /** Set after the first reflink attempt fails: ext4 and most filesystems have none. */
-  #reflinkUnsupported = false;
+  readonly #placeState: PlaceState = {reflinkUnsupported: false};
   /**
    * Objects this process staged, hashed and committed itself: digest → "ino:size:mtime" at commit.
    * Restoring an output right after storing it then skips a second full hash (the stat memo cannot
@@ -389,7 +388,7 @@ export class LocalStore {
     }
 
     await mkdir(dirname(absDest), {recursive: true});
-    if (entry.kind === 'file' && mode === 'link' && (await this.#isLinkOf(absDest, entry.digest, entry.executable))) {
+    if (entry.kind === 'file' && mode === 'link' && (await isLinkOf(absDest, this.objectPath(entry.digest), entry.executable))) {
       // Already this object's hardlink (just verified): renaming a second link of the same inode
       // over it would be a no-op that leaves the temp link behind (rename(2)).
       return ok({method: 'hardlink'});
@@ -429,44 +428,11 @@ export class LocalStore {
     return ok(rescued ? {method, rescued} : {method});
   }
 
-  /** Is `absDest` a hardlink of object `d` with the wanted executable bit? */
-  async #isLinkOf(absDest: string, d: Digest, executable: boolean | undefined): Promise<boolean> {
-    const [dest, obj] = await Promise.all([lstat(absDest).catch(() => undefined), stat(this.objectPath(d)).catch(() => undefined)]);
-    if (!dest || !obj || !dest.isFile() || dest.ino !== obj.ino || dest.dev !== obj.dev) return false;
-    return executable === undefined || isExecutable(obj.mode) === executable;
-  }
-
-  /** Places one object at `dest`: reflink → (link mode, same executable bit) hardlink → copy. */
+  /** Places one verified object; a new hardlink is re-stamped in the memo (linking changed its ctime). */
   async #place(d: Digest, dest: string, executable: boolean | undefined, mode: 'link' | 'copy', memo: StatMemo | undefined): Promise<MaterializeMethod> {
-    const obj = this.objectPath(d);
-    const objExec = isExecutable((await stat(obj)).mode);
-    const exec = executable ?? objExec;
-    const writable = exec ? 0o755 : 0o644;
-    if (!this.#reflinkUnsupported) {
-      try {
-        await copyFile(obj, dest, fsc.COPYFILE_FICLONE_FORCE);
-        await chmod(dest, writable);
-        return 'reflink';
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw e;
-        this.#reflinkUnsupported = true; // ENOTSUP/EOPNOTSUPP/EXDEV/EINVAL: no reflinks here
-      }
-    }
-    // A hardlink shares the object's inode and therefore its mode: only if the bits agree.
-    if (mode === 'link' && exec === objExec) {
-      try {
-        await link(obj, dest);
-        memo?.vouch(obj, d); // linking changed its ctime; the bytes were verified just before
-        return 'hardlink';
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EXDEV' && code !== 'EMLINK' && code !== 'EPERM') throw e;
-      }
-    }
-    await copyFile(obj, dest);
-    await chmod(dest, writable);
-    return 'copy';
+    const method = await placeObject(this.objectPath(d), dest, executable, mode, this.#placeState);
+    if (method === 'hardlink') memo?.vouch(this.objectPath(d), d);
+    return method;
   }
 
   /** Bytes in objects/ and actions/. */
