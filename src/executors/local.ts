@@ -109,7 +109,8 @@ function findProgram(program: string, cwd: string, path: string | undefined): bo
     }
   };
   if (program.includes('/')) return executable(isAbsolute(program) ? program : resolve(cwd, program));
-  return (path ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(resolve(cwd, dir), program)));
+  // No PATH: the shell's default search path, as `exec` would use.
+  return (path ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).some((dir) => dir !== '' && executable(join(resolve(cwd, dir), program)));
 }
 
 function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
