@@ -6,6 +6,8 @@
  */
 import {createHash} from 'node:crypto';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {createServer} from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -62,6 +64,47 @@ test('a missing, truncated or wrong-bytes intermediate object: its producer runs
     await nginx.stop();
   }
 }, 180_000));
+
+test('a stalled download of an intermediate object: its producer runs locally, exit 0, one warning', withTimeout(async () => {
+  const nginx = await startNginx();
+  // A cache server that answers everything from nginx's files, but stalls one object's body halfway.
+  let stalled = '';
+  const server = createServer((req, res) => {
+    const m = /^\/(ac|cas)\/([0-9a-f]{64})$/.exec(req.url ?? '');
+    let body: Buffer | undefined;
+    try {
+      body = m ? readFileSync(join(nginx.dataDir, m[1]!, m[2]!)) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!body) return void res.writeHead(404, {'Content-Length': 0}).end();
+    res.writeHead(200, {'Content-Length': body.length});
+    if (req.method === 'HEAD') return void res.end();
+    if (m![2] === stalled) return void res.write(body.subarray(0, body.length >> 1)); // and nothing more
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await using seed = await WorkspaceRig.create();
+    seed.write({'bevbuild.config.ts': config});
+    assert.is((await seed.json(['c', '--remote', nginx.url, '--remote-upload'])).code, 0);
+    stalled = sha(readFileSync(seed.path('out/b.txt')));
+    await using w = await WorkspaceRig.create();
+    w.write({'bevbuild.config.ts': changedC});
+    const r = await w.json(['c', '--remote', url], {BEVBUILD_REMOTE_TIMEOUT_MS: '500'});
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(executedIds(r.events), ['a', 'b', 'c'], 'after the stall the cache is skipped: a and b are rebuilt locally');
+    const warnings = warningsOf(r.events);
+    assert.is(warnings.length, 1, warnings.join(' | '));
+    assert.match(warnings[0]!, /stopped answering/);
+    assert.equal(readFileSync(w.path('out/b.txt')), readFileSync(seed.path('out/b.txt')));
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    await nginx.stop();
+  }
+}, 120_000));
 
 test('a stalling cache is asked once: after the first timeout the breaker skips it for the rest of the build', withTimeout(async () => {
   const nginx = await startNginx();
