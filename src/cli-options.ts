@@ -7,7 +7,7 @@ import {parseArgs} from 'node:util';
 import {findWorkspaceRoot} from './config/find-workspace.ts';
 import {fail, ok, type Result} from './result.ts';
 
-export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'lineage', 'watch', 'provenance', 'verify', 'help', 'version'] as const;
+export const COMMANDS = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'lineage', 'watch', 'provenance', 'verify', 'ui', 'help', 'version'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Options {
@@ -43,6 +43,10 @@ export interface Options {
   nodes: string | undefined;
   /** `--trusted-key` (verify): public key files to accept signatures from. */
   trustedKeys: string[];
+  /** `ui --port`: undefined: a free port. */
+  port: number | undefined;
+  /** `ui --allow-build`: the page may start builds. */
+  allowBuild: boolean;
 }
 
 export function parseOptions(argv: string[]): Result<Options> {
@@ -70,6 +74,8 @@ export function parseOptions(argv: string[]): Result<Options> {
         rebuild: {type: 'boolean'},
         nodes: {type: 'string'},
         'trusted-key': {type: 'string', multiple: true},
+        port: {type: 'string'},
+        'allow-build': {type: 'boolean'},
         help: {type: 'boolean', short: 'h'},
         version: {type: 'boolean', short: 'V'},
       },
@@ -116,6 +122,8 @@ export function parseOptions(argv: string[]): Result<Options> {
   if (command === 'lineage' && pos.length === 0 && v.uses === undefined) return fail('usage', 'expected a target (`bevbuild lineage deploy/kitti/second`) or `bevbuild lineage --uses <path>`');
   if ((command === 'why' || command === 'watch') && pos.length === 0) return fail('usage', `expected a target: bevbuild ${command} <target>`);
   if (command === 'provenance' && pos.length === 0) return fail('usage', 'expected a target: bevbuild provenance <target> > bundle.jsonl');
+  const port = v.port === undefined ? undefined : Number(v.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) return fail('usage', `expected --port to be a port number (0–65535; omit it for a free port), got "${v.port}"`);
   if (command === 'verify' && pos.length !== 2) return fail('usage', 'expected `bevbuild verify <bundle.jsonl> <dir> --trusted-key <key.pub.pem>`');
   return ok({
     command,
@@ -140,6 +148,8 @@ export function parseOptions(argv: string[]): Result<Options> {
     rebuild: v.rebuild ?? false,
     nodes: v.nodes,
     trustedKeys: v['trusted-key'] ?? [],
+    port,
+    allowBuild: v['allow-build'] ?? false,
   });
 }
 
@@ -169,6 +179,8 @@ Usage
   bevbuild clean [target…]       delete workspace outputs (the store keeps them: the next build restores)
   bevbuild cache prune --max-size 20G
   bevbuild watch <target…>       rebuild when inputs change (Ctrl-C to stop)
+  bevbuild ui [target…]          the graph, its state, validation reports and past runs in a browser
+                                 (127.0.0.1 only; --port <n>, --allow-build)
 
 Options
   -C <dir>                 use the workspace at or above <dir> (default: found from the current directory)

@@ -62,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/provenance-command.ts')).provenanceCommand(opts);
       case 'verify':
         return await (await import('./commands/verify-command.ts')).verifyCommand(opts);
+      case 'ui':
+        return await (await import('./commands/ui-command.ts')).uiCommand(opts, abort.signal);
       case 'watch':
         // @parcel/watcher is loaded only here: a plain build never pays for it.
         return await (await import('./commands/watch-command.ts')).watchCommand(opts, abort.signal);

@@ -70,6 +70,15 @@ so the next build restores instead of running. Waits for a running build of the 
 Bounds the local store (e.g. 500M, 20G), dropping the least recently used entries first.
 
 ${COMMON}`,
+  ui: `bevbuild ui [target…] [--port <n>] [--allow-build]
+Serves a page on 127.0.0.1 (printed) with the graph of the targets' closure (all nodes without
+targets) coloured by state, live while builds run in other terminals; per node why it is stale,
+its last run and log, outputs, inputs, toolchain, lineage and provenance; the INT8-vs-FP32 report
+of every validation gate; and the summaries of past builds. Ctrl-C stops it.
+
+  --port <n>      listen on this port (default: a free one)
+  --allow-build   let the page start a build of a node (same-origin requests only)
+  -C <dir>        the workspace at or above <dir>`,
   watch: `bevbuild watch <target…> [build options]
 Builds, then rebuilds whenever an input or bevbuild.config.ts changes, naming the file that changed.
 Outputs and .bevbuild/ are not watched. Ctrl-C stops.

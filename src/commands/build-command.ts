@@ -12,6 +12,7 @@ import {cannotRunHere} from '../engine/runnable-here.ts';
 import {makeRemote} from './remote-setup.ts';
 import {loadSigningKey} from '../provenance/keys.ts';
 import {slurmExecutor} from './slurm-setup.ts';
+import {recordRun} from '../reporting/run-history.ts';
 
 /** Watch mode re-imports the config after an edit (`fresh`) and wants the output paths to ignore. */
 export interface BuildHooks {
@@ -27,6 +28,8 @@ export async function buildCommand(opts: Options, signal: AbortSignal, hooks: Bu
   hooks.onGraph?.(new Set(ws.graph.outputOwner.keys()));
   const total = closure(ws.graph, targets).length;
   ws.reporter = makeReporter(opts, total);
+  // Every real build leaves its events and summary in .bevbuild/history/ (`bevbuild ui` shows them).
+  if (!opts.dryRun) ws.reporter = recordRun(ws.reporter, {bevbuildDir: ws.paths.dir, graph: ws.graph, targets, argv: process.argv.slice(2)});
   const lock = opts.dryRun
     ? undefined
     : await acquireWorkspaceLock(ws.paths.dir, (pid) => ws.reporter.log({type: 'warning', message: `another bevbuild (pid ${pid}) is building this workspace; waiting for it to finish`}), signal);

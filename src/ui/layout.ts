@@ -1,0 +1,84 @@
+/**
+ * The graph view's layout, computed here so the page only draws: columns are layers (a node sits
+ * one column right of its deepest dependency), rows are lanes grouped by the id's path segments
+ * after the kind (`onnx/kitti/second` → lane `kitti/second`; `env/openvino` → `env`), so one
+ * dataset × pipeline reads left to right on one band and 100+ nodes stay legible.
+ */
+import type {Graph} from '../graph/graph.ts';
+
+export const NODE_W = 170;
+export const NODE_H = 30;
+const COL_GAP = 44;
+const ROW_GAP = 10;
+const LANE_GAP = 18;
+const LEFT = 120; // room for the lane labels
+
+export interface LaidNode {
+  id: string;
+  rule: string;
+  deps: string[];
+  lane: string;
+  layer: number;
+  x: number;
+  y: number;
+}
+
+export interface Lane {
+  name: string;
+  y: number;
+  height: number;
+}
+
+export interface Layout {
+  nodes: LaidNode[];
+  lanes: Lane[];
+  width: number;
+  height: number;
+  nodeWidth: number;
+  nodeHeight: number;
+}
+
+/** The lane of an id: its segments after the first (the kind), or the kind alone. */
+export function laneOf(id: string): string {
+  const segs = id.split('/');
+  return segs.length > 1 && segs[0] !== 'env' ? segs.slice(1, 3).join('/') : segs[0]!;
+}
+
+/** Lays out `ids` (a dependency-closed subset of the graph, in topological order). */
+export function layoutGraph(graph: Graph, ids: string[]): Layout {
+  const inSet = new Set(ids);
+  const layer = new Map<string, number>();
+  for (const id of ids) {
+    const deps = graph.nodes.get(id)!.deps.filter((d) => inSet.has(d));
+    layer.set(id, deps.length ? Math.max(...deps.map((d) => layer.get(d)!)) + 1 : 0);
+  }
+  const byLane = new Map<string, string[]>();
+  for (const id of ids) {
+    const l = laneOf(id);
+    byLane.set(l, [...(byLane.get(l) ?? []), id]);
+  }
+  // Toolchains first, then lanes by name: shared lanes (datasets) come before their pipelines.
+  const laneNames = [...byLane.keys()].sort((a, b) => (a === 'env' ? -1 : b === 'env' ? 1 : a.localeCompare(b)));
+  const nodes: LaidNode[] = [];
+  const lanes: Lane[] = [];
+  let y = 10;
+  let maxLayer = 0;
+  for (const name of laneNames) {
+    const members = byLane.get(name)!;
+    // Within a lane, nodes of the same layer stack; the tallest stack sets the lane's height.
+    const rowsAt = new Map<number, number>();
+    for (const id of members.sort()) {
+      const l = layer.get(id)!;
+      const row = rowsAt.get(l) ?? 0;
+      rowsAt.set(l, row + 1);
+      maxLayer = Math.max(maxLayer, l);
+      const n = graph.nodes.get(id)!;
+      nodes.push({id, rule: n.rule.name, deps: n.deps.filter((d) => inSet.has(d)), lane: name, layer: l, x: LEFT + l * (NODE_W + COL_GAP), y: y + row * (NODE_H + ROW_GAP)});
+    }
+    const rows = Math.max(...rowsAt.values());
+    const height = rows * (NODE_H + ROW_GAP) - ROW_GAP;
+    lanes.push({name, y: y - 6, height: height + 12});
+    y += height + LANE_GAP + 12;
+  }
+  return {nodes, lanes, width: LEFT + (maxLayer + 1) * (NODE_W + COL_GAP), height: y, nodeWidth: NODE_W, nodeHeight: NODE_H};
+}
