@@ -1,6 +1,9 @@
 /**
- * Emits the TAO spec schemas as JSON Schema (`schemas/tao/*.schema.json`) for editors: point
- * yaml-language-server at them (`# yaml-language-server: $schema=…`) to get completion and the
+ * Emits the TAO spec schemas as JSON Schema for editors, in two dialects: `<name>.schema.json`
+ * (2020-12) and `<name>.draft-07.schema.json` (draft-07: tuples as `items: [...]` +
+ * `additionalItems: false`). VS Code's YAML extension (yaml-language-server) flags 2020-12's
+ * `prefixItems` / `items: false` as errors on valid files, so point it at the draft-07 files
+ * (`# yaml-language-server: $schema=…/experiment.draft-07.schema.json`) to get completion and the
  * same unknown-key / enum errors while hand-editing a spec. They describe the *input* side (what
  * may be written; every field optional, defaults shown). Unlike TAO's generated schemas (§6.2)
  * they are standard JSON Schema, parse with JSON.parse, and close every dataclass
@@ -18,16 +21,21 @@ import {experimentSchema} from './experiment.ts';
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 
 const schemas: Record<string, {schema: z.ZodType; title: string}> = {
-  'experiment.schema.json': {schema: experimentSchema, title: 'TAO Toolkit 5.5 BEVFusion experiment spec (bevfusion train|evaluate|inference -e)'},
-  'convert.schema.json': {schema: convertSchema, title: 'TAO Toolkit 5.5 BEVFusion dataset convert spec (bevfusion convert -e)'},
+  experiment: {schema: experimentSchema, title: 'TAO Toolkit 5.5 BEVFusion experiment spec (bevfusion train|evaluate|inference -e)'},
+  convert: {schema: convertSchema, title: 'TAO Toolkit 5.5 BEVFusion dataset convert spec (bevfusion convert -e)'},
 };
+
+/** The emitted dialects: file-name suffix → zod's JSON Schema target. */
+export const SCHEMA_DIALECTS = {'.schema.json': 'draft-2020-12', '.draft-07.schema.json': 'draft-7'} as const;
 
 /** File name → JSON text, exactly as committed. */
 export function emittedSchemas(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [file, {schema, title}] of Object.entries(schemas)) {
-    const json = z.toJSONSchema(schema, {io: 'input', unrepresentable: 'throw'});
-    out[file] = `${JSON.stringify({...json, title}, null, 2)}\n`;
+  for (const [name, {schema, title}] of Object.entries(schemas)) {
+    for (const [suffix, target] of Object.entries(SCHEMA_DIALECTS)) {
+      const json = z.toJSONSchema(schema, {io: 'input', unrepresentable: 'throw', target});
+      out[`${name}${suffix}`] = `${JSON.stringify({...json, title}, null, 2)}\n`;
+    }
   }
   return out;
 }
