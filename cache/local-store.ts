@@ -356,13 +356,14 @@ export class LocalStore {
    * an error Result comes back and `absDest` is untouched. The output is built in a temp sibling
    * and renamed into place. `mode: 'link'` (default) tries reflink → hardlink → copy (a hardlinked
    * file shares the object's read-only inode); `'copy'` tries reflink → copy (writable files).
-   * `rescueDir`: files in an existing directory at `absDest` that the manifest does not name are
-   * moved to `<rescueDir>/<entry.path>/…` (reported in `rescued`) instead of being deleted.
+   * `rescueDir`: files in an existing directory at `absDest` that neither the manifest nor the
+   * `previous` one (the manifest digest of what bevbuild placed there before) names are moved to
+   * `<rescueDir>/<entry.path>/…` (reported in `rescued`) instead of being deleted.
    */
   async materialize(
     entry: OutputEntry,
     absDest: string,
-    opts: {mode?: 'link' | 'copy'; memo?: StatMemo; rescueDir?: string} = {},
+    opts: {mode?: 'link' | 'copy'; memo?: StatMemo; rescueDir?: string; previous?: Digest} = {},
   ): Promise<Result<Materialized>> {
     const mode = opts.mode ?? 'link';
     const memo = opts.memo ?? this.#memo;
@@ -411,7 +412,11 @@ export class LocalStore {
         });
         const old = await lstat(absDest).catch(() => undefined);
         if (old?.isDirectory() && opts.rescueDir) {
-          const extra = extraFiles(absDest, new Set(files.map((f) => f.rel)));
+          const known = new Set(files.map((f) => f.rel));
+          // Files of the previous version are bevbuild's own (no longer produced): they just go.
+          const prev = opts.previous && opts.previous !== entry.digest ? await this.#readManifest(opts.previous, memo) : undefined;
+          if (prev?.ok) for (const e of prev.value.entries) known.add(e.path);
+          const extra = extraFiles(absDest, known);
           if (extra.length > 0) {
             const to = join(opts.rescueDir, entry.path);
             moveAside(absDest, extra, to);

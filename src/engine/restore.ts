@@ -77,12 +77,15 @@ export async function restoreRecord(ctx: EngineContext, node: GraphNode, record:
 
 /**
  * Materializes stored outputs in the workspace (after a run or for a restore), in the node's
- * materialize mode, rescuing user files found inside directory outputs.
+ * materialize mode, rescuing user files found inside directory outputs (files of the node's previous
+ * good build, as the state records it, are not user files).
  */
 export async function placeOutputs(ctx: EngineContext, node: GraphNode, entries: OutputEntry[]): Promise<Result<void, Failure>> {
   const rescueDir = join(ctx.paths.dir, 'rescued', new Date().toISOString().replace(/[:.]/g, '-'));
+  const before = ctx.state.get(node.id)?.outputs;
   for (const e of entries) {
-    const m = await ctx.store.materialize(e, resolve(ctx.graph.root, e.path), {memo: ctx.memo, mode: node.materialize, rescueDir});
+    const previous = before?.find((b) => b.path === e.path && b.kind === 'dir')?.digest;
+    const m = await ctx.store.materialize(e, resolve(ctx.graph.root, e.path), {memo: ctx.memo, mode: node.materialize, rescueDir, ...(previous ? {previous} : {})});
     if (!m.ok) return fail(m.error.reason, m.error.message, {nodeId: node.id, ...(m.error.details ? {details: m.error.details} : {})});
     if (m.value.rescued) {
       const {files, to} = m.value.rescued;

@@ -183,6 +183,20 @@ test('a file a user added inside a directory output is moved aside and named, no
   assert.equal(readdirSync(rig.path('out/d')).sort(), ['one.txt', 'sub']);
 }));
 
+test('files the previous build produced and the new one does not are removed without a rescue', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const cfg = (mode: string) => shConfig(`    d: sh({script: 'mkdir -p "$1"; echo one > "$1/one.txt"; [ "$MODE" = two ] || echo stale > "$1/stale.txt"', outputs: ['out/d'], env: {MODE: '${mode}'}}),`);
+  rig.write({'bevbuild.config.ts': cfg('one')});
+  assert.is((await rig.exec(['d'])).code, 0);
+  rig.write({'bevbuild.config.ts': cfg('two'), 'out/d/NOTES.txt': 'mine\n'});
+  const r = await rig.json(['d']);
+  assert.is(r.code, 0, r.stderr);
+  const w = r.events.filter((e) => e['type'] === 'warning').map((e) => String(e['message']));
+  assert.is(w.length, 1, JSON.stringify(w));
+  assert.match(w[0]!, /1 file\(s\) in out\/d .*\(NOTES\.txt\)/);
+  assert.equal(readdirSync(rig.path('out/d')), ['one.txt']);
+}));
+
 test("materialize: 'copy' places writable copies; editing one leaves the store intact", withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   rig.write({'bevbuild.config.ts': config(`\n  materialize: 'copy',`)});
