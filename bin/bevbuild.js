@@ -1,13 +1,41 @@
 #!/usr/bin/env node
 // The `bevbuild` executable. The engine is TypeScript; to start fast it runs from a bundle that
 // esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
-// when any source file changes). Without a writable cache it falls back to tsx's loader.
+// when any source file changes). Without a writable cache it falls back to tsx's loader. The same
+// holds for an installed package: it ships the sources (dist/ is for `import 'bevbuild'` and types).
 import {createHash} from 'node:crypto';
-import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** A bundle not started for this long is swept when a new one is made (see sweepOldBundles). */
+const UNUSED_MS = 24 * 3600_000;
+
+/** zod's ES module entry, wherever npm put it (nested in a checkout, hoisted when installed). */
+function zodEntry() {
+  const pkgFile = createRequire(join(root, 'package.json')).resolve('zod/package.json');
+  const entry = JSON.parse(readFileSync(pkgFile, 'utf8')).exports['.'].import;
+  return join(dirname(pkgFile), entry);
+}
+
+/**
+ * Removes bundles of other source versions that no CLI has started for a day, and abandoned temps.
+ * Not younger ones: two checkouts (or edit states) may share node_modules, and deleting a bundle a
+ * running CLI still loads chunks from breaks it with ERR_MODULE_NOT_FOUND. Best effort.
+ */
+function sweepOldBundles(cacheDir, keep) {
+  const now = Date.now();
+  for (const e of readdirSync(cacheDir)) {
+    if (e === keep) continue;
+    try {
+      if (now - statSync(join(cacheDir, e)).mtimeMs > UNUSED_MS) rmSync(join(cacheDir, e), {recursive: true, force: true});
+    } catch {
+      // raced with another sweeper: fine
+    }
+  }
+}
 
 /** A fingerprint of the engine's sources from their stats: cheap enough for every start. */
 function sourcesFingerprint() {
@@ -58,20 +86,26 @@ async function loadMain() {
         }}],
       });
       void res;
-      await build({entryPoints: [join(root, 'node_modules', 'zod', 'index.js')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(tmpOut, 'zod.mjs'), logLevel: 'silent'});
+      await build({entryPoints: [zodEntry()], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(tmpOut, 'zod.mjs'), logLevel: 'silent'});
       try {
         renameSync(tmpOut, dirname(bundle)); // atomic: a concurrent start sees all chunks or none
       } catch {
         rmSync(tmpOut, {recursive: true, force: true}); // another process finished first
       }
-      // Bundles of older sources are dead weight (best effort: one may still be running).
-      for (const e of readdirSync(cacheDir)) {
-        if (e !== `cli-${id}` && !e.startsWith('tmp-')) rmSync(join(cacheDir, e), {recursive: true, force: true});
-      }
+      sweepOldBundles(cacheDir, `cli-${id}`);
     } catch {
       const {register} = await import('tsx/esm/api');
       register();
       return (await import('../src/cli.ts')).main;
+    }
+  }
+  else {
+    // Marks the bundle as in use, so that sweepOldBundles leaves it alone (one cheap syscall).
+    const now = new Date();
+    try {
+      utimesSync(dirname(bundle), now, now);
+    } catch {
+      // a read-only cache: nothing sweeps it either
     }
   }
   process.env.BEVBUILD_ZOD = join(dirname(bundle), 'zod.mjs');

@@ -1,9 +1,11 @@
 /**
  * The public API used by `bevbuild.config.ts` and rule files:
  *   import {defineConfig, defineRule, z} from 'bevbuild';
+ * Every type a config's or rule's inferred type mentions is exported here, so a project compiled
+ * with `declaration: true` can name it (no TS2742).
  */
 export {defineConfig} from './config/define-config.ts';
-export type {ConfigSpec, RemoteConfig} from './config/define-config.ts';
+export type {ConfigSpec, LoadedConfigSpec, RemoteConfig} from './config/define-config.ts';
 export {defineRule} from './config/define-rule.ts';
 export type {RuleSpec, Rule, DeclContext, RunContext, CheckContext, InputRef, Resources, ArtifactDecl, ToolchainPart} from './config/define-rule.ts';
 export {ok, fail} from './result.ts';

@@ -43,6 +43,12 @@ test('an unknown target gets "did you mean" and exit 2; a glob selects many', wi
   assert.is(g.events.filter((e) => e['type'] === 'done').length, 2);
   const p = await rig.exec(['deploy/kitti']);
   assert.match(p.stderr, /is a prefix; select all under it with "deploy\/kitti\/\*\*"/);
+  // Command suggestions come from the CLI's command table (issue 14 #5: lineage/verify were missing).
+  for (const [typo, command] of [['linage', 'lineage'], ['verfy', 'verify'], ['provenanse', 'provenance']]) {
+    const t = await rig.exec([typo!]);
+    assert.is(t.code, 2);
+    assert.match(t.stderr, `did you mean the command \`bevbuild ${command}\``);
+  }
 }));
 
 test('a config that throws or exports nothing is a clear configuration error', withTimeout(async () => {
@@ -63,6 +69,22 @@ test('a config that throws or exports nothing is a clear configuration error', w
   r = await rig.exec(['--jobs', 'many', 'x']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /expected -j\/--jobs to be a positive integer, got "many"/);
+}));
+
+test('built-in rules import as bevbuild/rules/<path>; a wrong path says which one was meant', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const config = (spec: string) => `import {defineConfig} from 'bevbuild';
+import {pythonVenv} from '${spec}';
+export default defineConfig({artifacts: {'env/x': pythonVenv({name: 'x', requirements: 'r.txt'})}});
+`;
+  rig.write({'bevbuild.config.ts': config('bevbuild/rules/python-venv'), 'r.txt': ''});
+  const g = await rig.exec(['graph', '--format', 'json']);
+  assert.is(g.code, 0, g.stderr);
+  assert.match(g.stdout, /"env\/x"/);
+  rig.write({'bevbuild.config.ts': config('bevbuild/rules/pyton-venv')});
+  const r = await rig.exec(['status']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /"bevbuild\/rules\/pyton-venv" is not a built-in rule file — did you mean "bevbuild\/rules\/python-venv"\?/);
 }));
 
 test.run();

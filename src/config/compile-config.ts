@@ -4,18 +4,21 @@
  * cache and one import — not a TypeScript loader start (≈0.5 s) — which is what keeps `bevbuild`
  * on an up-to-date workspace near the cost of starting Node.
  *
- * npm packages stay external (resolved from the workspace as usual); `bevbuild` itself is bundled
- * from this checkout's sources so the config works without a build step or a published package.
+ * npm packages stay external (resolved from the workspace as usual); `bevbuild` and its built-in
+ * rules (`bevbuild/rules/<name>`) are bundled from the sources of the bevbuild that runs, in a
+ * checkout or an installed package alike (not from its dist/ JavaScript): one engine instance, one zod.
  * Inline source maps keep diagnostics pointing at the user's `bevbuild.config.ts:line`.
  */
-import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
 import type {Message} from 'esbuild';
 import type {Diagnostic} from '../diagnostics.ts';
+import {suggest} from '../graph/suggest.ts';
 
 const INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
+const RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
 const FORMAT = 1;
 const IMPORT_META_URL = ['import', 'meta', 'url'].join('.');
 
@@ -53,6 +56,13 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
         name: 'bevbuild-self',
         setup(b) {
           b.onResolve({filter: /^bevbuild$/}, () => ({path: INDEX}));
+          b.onResolve({filter: /^bevbuild\/rules\/./}, (args) => {
+            const rel = args.path.slice('bevbuild/rules/'.length).replace(/\.[jt]s$/, '');
+            const file = join(RULES, `${rel}.ts`);
+            if (existsSync(file)) return {path: file};
+            const near = suggest(rel, builtinRules(), 2).map((n) => `"bevbuild/rules/${n}"`);
+            return {errors: [{text: `"${args.path}" is not a built-in rule file${near.length ? ` — did you mean ${near.join(' or ')}?` : ''} (bevbuild/rules/<path> imports <path>.ts under ${RULES})`}]};
+          });
           // Bare npm specifiers stay external but are resolved here, from the importing file, to
           // absolute paths: the bundle lives in .bevbuild/, where `node_modules` may not be reachable,
           // and the engine importing the same file shares one module instance (one zod).
@@ -75,6 +85,10 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
         },
       },
     ],
+  }).catch((e: unknown) => {
+    // Syntax errors and unresolvable imports: diagnostics at the config's file:line, not a stack.
+    const errors = (e as {errors?: Message[]}).errors;
+    throw Array.isArray(errors) && errors.length ? new ConfigSourceProblems(errors.map(compileErrorDiagnostic)) : e;
   });
   // A repeated key in an object literal silently drops the first value (e.g. two artifacts with
   // one id): an error, pointed at both places. Nothing is cached, so it is reported until fixed.
@@ -99,6 +113,19 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   return out;
 }
 
+/** The built-in rule files as `bevbuild/rules/<path>` paths (for a "did you mean"). */
+function builtinRules(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const e of readdirSync(dir, {withFileTypes: true})) {
+      if (e.isDirectory() && e.name !== 'tools') walk(join(dir, e.name), `${prefix}${e.name}/`);
+      else if (e.isFile() && e.name.endsWith('.ts')) out.push(`${prefix}${e.name.slice(0, -3)}`);
+    }
+  };
+  walk(RULES, '');
+  return out.sort();
+}
+
 /** Problems esbuild finds in the config's source that make it mean something else than it says. */
 export class ConfigSourceProblems extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
@@ -106,8 +133,13 @@ export class ConfigSourceProblems extends Error {
   }
 }
 
+const at = (l: NonNullable<Message['location']>) => ({file: resolve(l.file), line: l.line, column: l.column + 1});
+
+function compileErrorDiagnostic(m: Message): Diagnostic {
+  return {code: 'config-load-error', message: m.text, ...(m.location ? {site: at(m.location)} : {})};
+}
+
 function duplicateKeyDiagnostic(w: Message): Diagnostic {
-  const at = (l: NonNullable<Message['location']>) => ({file: resolve(l.file), line: l.line, column: l.column + 1});
   const first = w.notes[0]?.location;
   return {
     code: 'duplicate-key',

@@ -1,6 +1,7 @@
 /**
- * Loads `bevbuild.config.ts` at run time without a build step: the CLI runs under tsx's loader,
- * so a plain dynamic import compiles the TypeScript on the fly.
+ * Loads `bevbuild.config.ts` at run time without a build step: compile-config.ts bundles it (and
+ * the TypeScript rule files it imports) into one cached ES module with esbuild, which is imported.
+ * Every call reloads: an edited config compiles to a new file name (no stale ESM cache entry).
  */
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
@@ -15,10 +16,8 @@ import type {LoadedConfigSpec} from './define-config.ts';
 export {CONFIG_FILE} from './find-workspace.ts';
 import {CONFIG_FILE} from './find-workspace.ts';
 
-export async function loadConfig(
-  root: string,
-  _opts: {fresh?: boolean} = {},
-): Promise<Result<{spec: LoadedConfigSpec; file: string}, Diagnostic[]>> {
+/** The workspace's config, or diagnostics saying why it cannot be used. */
+export async function loadConfig(root: string): Promise<Result<{spec: LoadedConfigSpec; file: string}, Diagnostic[]>> {
   const file = join(root, CONFIG_FILE);
   if (!existsSync(file)) {
     return {
