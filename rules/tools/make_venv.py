@@ -1,7 +1,8 @@
 """Creates a Python virtual environment from a pinned requirements file (run by bevbuild's
 `python-venv` toolchain rule) and writes a fingerprint marker: interpreter version and every
-installed distribution. The marker's digest is the toolchain's output digest, so nodes that use
-the env rebuild exactly when what is installed changes (e.g. an NNCF bump), and never because of
+installed distribution. Nodes that use the env key on the env's key (requirements, interpreter,
+rule version) or on the pins of the distributions they use, not on this marker; the marker is what
+provenance and the rebuild reasons read (`nncf 3.3.0→3.4.0`), and it never changes because of
 bytecode files Python writes into site-packages at run time.
 
 Usage: make_venv.py --dir DIR --requirements FILE --marker FILE [--python EXE]

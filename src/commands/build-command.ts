@@ -14,15 +14,14 @@ import {loadSigningKey} from '../provenance/keys.ts';
 import {slurmExecutor} from './slurm-setup.ts';
 import {recordRun} from '../reporting/run-history.ts';
 
-/** Watch mode re-imports the config after an edit (`fresh`) and wants the output paths to ignore. */
+/** Watch mode wants the output paths to ignore (every build reloads the config: nothing to ask for). */
 export interface BuildHooks {
-  fresh?: boolean;
   onGraph?: (outputPaths: Set<string>) => void;
 }
 
 export async function buildCommand(opts: Options, signal: AbortSignal, hooks: BuildHooks = {}): Promise<number> {
   const placeholder = makeReporter({...opts, json: true}, 0); // replaced once we know the node count
-  const opened = await openAndSelect(opts, placeholder, false, hooks.fresh);
+  const opened = await openAndSelect(opts, placeholder, false);
   if (typeof opened === 'number') return opened;
   const {ws, targets} = opened;
   hooks.onGraph?.(new Set(ws.graph.outputOwner.keys()));

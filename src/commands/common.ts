@@ -37,9 +37,8 @@ export async function openAndSelect(
   opts: Options,
   reporter: Reporter,
   allByDefault: boolean,
-  fresh = false,
 ): Promise<{ws: OpenWorkspace; targets: string[]} | number> {
-  const ws = await openWorkspace(opts.root, reporter, {fresh});
+  const ws = await openWorkspace(opts.root, reporter);
   if (!ws.ok) {
     printDiagnostics(ws.error, process.cwd(), opts.json);
     return EXIT.usage;

@@ -29,7 +29,7 @@ export function ownWrite(rel: string, outputs: Iterable<string>): boolean {
 export async function watchCommand(opts: Options, signal: AbortSignal): Promise<number> {
   let state: 'watching' | 'debouncing' | 'running' | 'queued' = 'debouncing';
   let timer: NodeJS.Timeout | undefined;
-  let fresh = false;
+  let configChanged = false;
   let ignoredOutputs = new Set<string>();
   const changed = new Set<string>();
 
@@ -38,9 +38,9 @@ export async function watchCommand(opts: Options, signal: AbortSignal): Promise<
     const files = [...changed].sort();
     changed.clear();
     const what = files.length ? `${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''} changed; ` : '';
-    process.stderr.write(`\n[watch] ${what}building ${opts.targets.join(' ')}${fresh ? ' (config changed: re-analysed)' : ''}\n`);
-    const code = await buildCommand({...opts, command: 'build'}, signal, {fresh, onGraph: (outs) => (ignoredOutputs = outs)});
-    fresh = false;
+    process.stderr.write(`\n[watch] ${what}building ${opts.targets.join(' ')}${configChanged ? ' (config changed: re-analysed)' : ''}\n`);
+    const code = await buildCommand({...opts, command: 'build'}, signal, {onGraph: (outs) => (ignoredOutputs = outs)});
+    configChanged = false;
     process.stderr.write(`[watch] ${code === 0 ? 'ok' : code === 2 ? 'configuration errors (fix and save)' : 'failed'}; watching for changes… (Ctrl-C to stop)\n`);
     if (signal.aborted) return;
     if ((state as string) === 'queued') schedule();
@@ -57,7 +57,7 @@ export async function watchCommand(opts: Options, signal: AbortSignal): Promise<
     const relevant = events.map((e) => relative(opts.root, e.path)).filter((rel) => !ownWrite(rel, ignoredOutputs));
     if (!relevant.length) return;
     for (const rel of relevant) changed.add(rel);
-    if (relevant.includes(CONFIG_FILE)) fresh = true;
+    if (relevant.includes(CONFIG_FILE)) configChanged = true;
     if (state === 'running' || state === 'queued') state = 'queued';
     else schedule();
   }, {ignore: ['.bevbuild', 'node_modules', '.git', '**/__pycache__']});

@@ -144,7 +144,7 @@ export interface RuleSpec<S extends z.ZodType> {
    * that part only. `undefined` when the part cannot be isolated (the whole toolchain is keyed).
    */
   toolchainPart?: (p: z.output<S>, uses: string[], ctx: DeclContext) => ToolchainPart | undefined;
-  /** For toolchain rules: environment variables every node using this toolchain gets (not keyed: the toolchain's output digest is). */
+  /** For toolchain rules: environment variables every node using this toolchain gets (not keyed: dependents key on the toolchain's key, or the part they use). */
   providesEnv?: (p: z.output<S>, root: string) => Record<string, string>;
 }
 

@@ -16,8 +16,8 @@ export interface OpenWorkspace extends EngineContext {
   config: LoadedConfigSpec;
 }
 
-export async function openWorkspace(root: string, reporter: Reporter, opts: {fresh?: boolean} = {}): Promise<Result<OpenWorkspace, Diagnostic[]>> {
-  const loaded = await loadConfig(root, opts);
+export async function openWorkspace(root: string, reporter: Reporter): Promise<Result<OpenWorkspace, Diagnostic[]>> {
+  const loaded = await loadConfig(root);
   mark('config loaded');
   if (!loaded.ok) return loaded;
   const graph = analyze(root, loaded.value.file, loaded.value.spec);

@@ -2,13 +2,12 @@
  * Resolves command-line targets to node ids: an exact id, a glob over ids (`deploy/**`), or a
  * workspace path of a declared output (its producer). Unknown names get "did you mean".
  */
+import {COMMANDS} from '../cli-options.ts';
 import type {Diagnostic} from '../diagnostics.ts';
 import type {Result} from '../result.ts';
 import {globToRegExp, isGlob} from './glob.ts';
 import type {Graph} from './graph.ts';
 import {suggest} from './suggest.ts';
-
-const COMMAND_NAMES = ['build', 'status', 'why', 'graph', 'clean', 'cache', 'audit', 'watch', 'help'];
 
 export function selectTargets(graph: Graph, patterns: string[]): Result<string[], Diagnostic[]> {
   const ids = [...graph.nodes.keys()];
@@ -34,7 +33,7 @@ export function selectTargets(graph: Graph, patterns: string[]): Result<string[]
       continue;
     }
     const near = suggest(pat, ids);
-    const command = suggest(pat, COMMAND_NAMES, 1)[0];
+    const command = suggest(pat, COMMANDS, 1)[0];
     const under = ids.filter((id) => id.startsWith(`${pat}/`)).slice(0, 4);
     const notes = [
       ...near.map((n) => `did you mean "${n}"?`),
