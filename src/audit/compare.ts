@@ -49,8 +49,9 @@ export function compareOutputs(node: GraphNode, recorded: OutputEntry[], rebuilt
       continue;
     }
     const dk = declared.get(o.path);
-    const kindOf = (file: string): SemanticKind | undefined => (dk && (o.kind === 'file' || kindApplies(dk, file)) ? dk : KIND_BY_EXT[extname(file)]);
-    const isDeclared = declared.has(o.path);
+    // The rule's kind where it applies (a directory's files by extension), else a guess from the extension.
+    const declaredFor = (file: string) => dk !== undefined && (o.kind === 'file' || kindApplies(dk, file));
+    const kindOf = (file: string): SemanticKind | undefined => (declaredFor(file) ? dk : KIND_BY_EXT[extname(file)]);
     const pairs: {path: string; a: string | undefined; b: string | undefined}[] = [];
     if (o.kind === 'dir' && r.kind === 'dir') {
       const ma = manifest(recordedStore, o.digest);
@@ -68,6 +69,7 @@ export function compareOutputs(node: GraphNode, recorded: OutputEntry[], rebuilt
       const fb = rebuiltStore.objectPath(p.b);
       const offset = firstDifferingByte(fa, fb);
       const kind = kindOf(p.path);
+      const isDeclared = declaredFor(p.path);
       const at = `bytes differ from offset ${offset}`;
       if (kind) {
         const d = semanticDifference(kind, fa, fb);
