@@ -236,18 +236,18 @@ export class LocalStore {
    * The objects behind recorded outputs (a directory's manifest and its files) that are missing or
    * corrupt; corrupt ones are deleted and logged. Unchanged objects cost one lstat (memo hit).
    */
-  async unusableObjects(outputs: OutputEntry[], memo?: StatMemo): Promise<{digest: Digest; problem: 'missing' | 'corrupt'}[]> {
+  async unusableObjects(outputs: OutputEntry[], memo?: StatMemo, by: StoreRepair['by'] = 'restore'): Promise<{digest: Digest; problem: 'missing' | 'corrupt'}[]> {
     const digests: Digest[] = [];
     for (const o of outputs) {
       if (o.kind === 'file') {
         digests.push(o.digest);
         continue;
       }
-      const m = await this.#readManifest(o.digest, memo);
+      const m = await this.#readManifest(o.digest, memo, by);
       if (!m.ok) return [{digest: o.digest, problem: m.error.reason === 'cache-object-missing' ? 'missing' : 'corrupt'}];
       for (const e of m.value.entries) digests.push(e.digest);
     }
-    return this.#verifyMany(digests, memo);
+    return this.#verifyMany(digests, memo, by);
   }
 
   /**
@@ -340,8 +340,8 @@ export class LocalStore {
   }
 
   /** Reads, verifies and validates a directory manifest object. */
-  async #readManifest(d: Digest, memo?: StatMemo): Promise<Result<TreeManifest>> {
-    const bad = await this.#verifyMany([d], memo);
+  async #readManifest(d: Digest, memo?: StatMemo, by: StoreRepair['by'] = 'restore'): Promise<Result<TreeManifest>> {
+    const bad = await this.#verifyMany([d], memo, by);
     if (bad.length > 0) {
       return fail(bad[0]!.problem === 'missing' ? 'cache-object-missing' : 'cache-entry-corrupt', `The manifest object ${d} is ${bad[0]!.problem}.`);
     }

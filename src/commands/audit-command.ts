@@ -75,12 +75,15 @@ export async function auditCommand(opts: Options): Promise<number> {
       else if (!rec.value) problems.push({id, kind: 'record-missing', path: '', detail: `no action record for key ${st.key.slice(0, 12)} in the store`});
       else {
         for (const o of rec.value.outputs) {
-          if (await ws.store.verifyObject(o.digest, coldMemo, 'audit')) continue;
+          // Every object behind the output: a directory's manifest and each of its files.
+          const bad = await ws.store.unusableObjects([o], coldMemo, 'audit');
+          if (bad.length === 0) continue;
+          const which = `${bad.length} store object(s) (${bad.slice(0, 3).map((b) => `${b.digest.slice(0, 12)} ${b.problem}`).join(', ')}${bad.length > 3 ? ', …' : ''})`;
           const workspaceCopy = now.get(resolve(ws.graph.root, o.path));
           if (await restoreObject(ws, o, workspaceCopy)) {
-            repaired.push({id, kind: 'object-restored', path: o.path, detail: `store object ${o.digest.slice(0, 12)} was missing or corrupt; stored again from the intact workspace copy`});
+            repaired.push({id, kind: 'object-restored', path: o.path, detail: `${which} stored again from the intact workspace copy`});
           } else {
-            problems.push({id, kind: 'store-object-corrupt', path: o.path, detail: `object ${o.digest.slice(0, 12)} is missing or its bytes do not match (dropped; the next build rebuilds it)`});
+            problems.push({id, kind: 'store-object-corrupt', path: o.path, detail: `${which}: missing or bytes do not match (dropped; the next build rebuilds it)`});
           }
         }
       }
@@ -120,5 +123,5 @@ async function restoreObject(ws: OpenWorkspace, o: OutputEntry, copy: PathDigest
   } catch {
     return false;
   }
-  return ws.store.verifyObject(o.digest);
+  return (await ws.store.unusableObjects([o])).length === 0;
 }

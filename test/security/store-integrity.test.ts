@@ -217,6 +217,14 @@ test("materialize: 'copy' places writable copies; editing one leaves the store i
   assert.is(audit.code, 0, audit.stdout + audit.stderr);
   assert.match(audit.stdout, /object-restored\s+n0 out\/n0\.txt/);
   assert.is(readFileSync(obj!, 'utf8'), original);
+  // ...also a file object inside a directory output (not just the directory's manifest)
+  assert.is((await rig.exec(['d'])).code, 0);
+  const inDir = referencedObjects(rig).find((p) => readFileSync(p, 'utf8') === 'two\n')!;
+  flipInPlace(inDir, 1);
+  const audit2 = await rig.exec(['audit', 'd']);
+  assert.is(audit2.code, 0, audit2.stdout + audit2.stderr);
+  assert.match(audit2.stdout, /object-restored\s+d out\/d: 1 store object/);
+  assert.is(readFileSync(inDir, 'utf8'), 'two\n');
 }));
 
 test.run();
