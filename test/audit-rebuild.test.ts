@@ -17,6 +17,7 @@ const sh = defineRule({
   params: z.object({script: z.string(), inputs: z.array(z.string()), outputs: z.array(z.string())}).strict(),
   inputs: (p) => p.inputs, outputs: (p) => p.outputs,
   argv: (p, ctx) => ['bash', '-c', p.script, 'sh', ...p.inputs.map(ctx.in), ...p.outputs.map(ctx.out)],
+  env: () => ({XML: '<net name="m" version="11"><layers><layer id="0" name="head.weight" type="Const" version="opset1"><data element_type="f32" shape="4" offset="0" size="16"/></layer></layers><edges/></net>'}),
 });
 const stampedExport = defineRule({
   name: 'test/stamped-export', version: 1, params: z.object({}).strict(),
@@ -33,6 +34,7 @@ export default defineConfig({artifacts: {
   'data/ckpt': sh({script: 'cp "$1" "$2" && mkdir -p "$3" && cp "$1" "$3/w.bin" && echo fixed > "$3/meta.txt"', inputs: ['src.txt'], outputs: ['data/ckpt.bin', 'data/dir']}),
   'onnx/m': stampedExport({}),
   'onnx/plain': undeclaredExport({}),
+  'ir/m': sh({script: 'printf %s "$XML" > "$2" && head -c 8 "$1" > "$3" && head -c 8 /dev/urandom >> "$3"', inputs: ['src.txt'], outputs: ['out/ir.xml', 'out/ir.bin']}),
   'noisy/m': sh({script: 'cat "$1" > "$2" && head -c 16 /dev/urandom >> "$2"', inputs: ['out/model.onnx'], outputs: ['out/noisy.bin']}),
 }});
 `;
@@ -41,7 +43,7 @@ async function workspace(rig: WorkspaceRig) {
   const stamp = `new Date().toISOString() + process.hrtime.bigint()`;
   const exporter = tinyOnnxExporter({producerVersion: '1.0'}).replace("writeFileSync(process.argv[2], model);", `writeFileSync(process.argv[2], Buffer.concat([model, msg(14, str(1, 'exported'), str(2, String(${stamp})))]));`);
   rig.write({'bevbuild.config.ts': config, 'src.txt': 'weights', 'export.mjs': exporter});
-  const built = await rig.exec(['noisy/m', 'onnx/plain']);
+  const built = await rig.exec(['noisy/m', 'onnx/plain', 'ir/m']);
   assert.is(built.code, 0, built.stderr);
 }
 
@@ -60,6 +62,11 @@ test('deterministic nodes are byte-identical, a declared nondeterministic export
   const summary = r.events.find((e) => e['type'] === 'audit-rebuild')!;
   assert.equal([summary['rerun'], summary['reproducible'], summary['semantically'], summary['notReproducible']], [3, 1, 1, 1]);
   assert.not.ok(rig.exists('.bevbuild/audit-'), 'the scratch workspace is removed');
+  const ir = await rig.json(['audit', '--rebuild', 'ir/m']);
+  const irNode = ir.events.find((e) => e['type'] === 'audit-rebuild-node')!;
+  const [binDiff] = irNode['files'] as {path: string; status: string; detail: string}[];
+  assert.equal([binDiff!.path, binDiff!.status], ['out/ir.bin', 'different']);
+  assert.match(binDiff!.detail, /^bytes differ from offset \d+ \(weights of constant "head\.weight"\)$/, 'an IR weight difference names the constant');
 }));
 
 test('--nodes re-runs only the matching nodes (the rest come from the store); an undeclared semantic-only difference gets a hint; text output', withTimeout(async () => {
