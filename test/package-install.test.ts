@@ -110,6 +110,10 @@ test('npm pack → install into a tsc --init project → tsc --noEmit → bevbui
 
     const check = await run(process.execPath, [TSC, '-p', proj, '--noEmit'], proj);
     assert.is(check.code, 0, `tsc --noEmit in a default tsc --init project:\n${check.out}`);
+    // tsc --init sets declaration: true; emitting them proves every inferred type can be named (no TS2742).
+    const types = await run(process.execPath, [TSC, '-p', proj, '--emitDeclarationOnly', '--outDir', join(tmp, 'types')], proj);
+    assert.is(types.code, 0, types.out);
+    assert.match(readFileSync(join(tmp, 'types', 'bevbuild.config.d.ts'), 'utf8'), 'import("bevbuild").LoadedConfigSpec');
 
     // Bundles of other source versions in the installed CLI's cache: one started an hour ago (a CLI
     // of another checkout may still run it) stays; one unused for two days is swept.
