@@ -54,6 +54,9 @@ test('#1 every CUDA tool declares its GPU; without one the build is refused befo
   // The fixture's CUDA tools fail like torch does when the engine hides the GPUs.
   const r = spawnSync(join(fx.repo, 'envs/bev/bin/python'), ['export/precompute_geometry.py', 'configs/Kitti/default.yaml', 'ck.pth', '--from-dataset'], {cwd: join(fx.repo, 'training'), env: {...process.env, CUDA_VISIBLE_DEVICES: ''}, encoding: 'utf8'});
   assert.match(r.stderr, /RuntimeError: No CUDA GPUs are available/);
+  // …and reject what torchpack rejects: a trailing override without a value.
+  const bare = spawnSync(join(fx.repo, 'envs/bev/bin/python'), ['tools/train.py', 'configs/Kitti/default.yaml', '--run-dir', join(fx.ws, 'r'), '--max_epochs'], {cwd: join(fx.repo, 'training'), env: {...process.env, CUDA_VISIBLE_DEVICES: '0'}, encoding: 'utf8'});
+  assert.match(bare.stderr, /IndexError/);
 
   const noGpu = bevbuild(fx, ['deploy/kitti/second'], {...fx.env, CUDA_VISIBLE_DEVICES: ''});
   assert.is(noGpu.code, 2, noGpu.stderr);
