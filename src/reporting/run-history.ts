@@ -4,7 +4,7 @@
  * ran, was restored, failed, how long, and the critical path. `bevbuild ui` tails the events for
  * live colours and lists the summaries as past runs.
  *
- * Cheap on the hot path: one small synchronous append per event on a descriptor opened once
+ * Cheap on the hot path: synchronous appends on a descriptor opened once, `fresh`/`plan` events batched
  * (`output` lines of `--stream` are not kept). Crash-safe: a reader skips a torn last line, and a
  * run without a summary is one that was killed (or is still running: its first line names the pid).
  * Bounded: at most `HISTORY_LIMIT` runs are kept; each new run drops the oldest.
@@ -83,15 +83,24 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
   } catch {
     fd = undefined;
   }
-  const append = (value: unknown) => {
-    if (fd === undefined || written > EVENTS_LIMIT_BYTES) return;
+  // Events that change nothing a live viewer waits for (a node found fresh, a plan line) are
+  // batched: a no-op over 1,000 nodes is then a few writes, not 1,000 syscalls (issue 12).
+  let pending = '';
+  const flush = () => {
+    if (fd === undefined || !pending) return;
     try {
-      const line = `${JSON.stringify(value)}\n`;
-      written += writeSync(fd, line);
+      written += writeSync(fd, pending);
     } catch {
       closeQuietly(fd);
       fd = undefined;
     }
+    pending = '';
+  };
+  const append = (value: BuildEvent | RunStart) => {
+    if (fd === undefined || written + pending.length > EVENTS_LIMIT_BYTES) return;
+    pending += `${JSON.stringify(value)}\n`;
+    const batched = (value.type === 'done' && value.status === 'fresh') || value.type === 'plan';
+    if (!batched || pending.length >= 64 * 1024) flush();
   };
   const start: RunStart = {type: 'run-start', runId, pid: process.pid, startedAt, argv: opts.argv, targets: opts.targets};
   append(start);
@@ -154,6 +163,7 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
     },
     close() {
       to.close();
+      flush();
       if (fd !== undefined) closeQuietly(fd);
       fd = undefined;
     },
