@@ -9,7 +9,7 @@
  */
 import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -138,6 +138,12 @@ test('npm pack → install into a tsc --init project → tsc --noEmit → bevbui
     assert.ok(bundles.includes('cli-00000000000000aa'), 'a bundle used an hour ago was deleted');
     assert.not.ok(bundles.includes('cli-00000000000000bb'), 'a bundle unused for two days was kept');
     assert.is(bundles.length, 2, bundles.join(', '));
+    // Each start marks its bundle as in use: an old-looking bundle is young again after a start.
+    const own = bundles.find((b) => !b.startsWith('cli-00000000'))!;
+    const old = new Date(Date.now() - 48 * 3600_000);
+    utimesSync(join(cache, own), old, old);
+    assert.is((await run(cli, ['--version'], proj)).code, 0);
+    assert.ok(Date.now() - statSync(join(cache, own)).mtimeMs < 3600_000, 'a start did not mark its bundle as in use');
 
     // Plain Node resolves the compiled package, and a rule file finds its tool next to its source.
     const script = `import {defineRule, z} from 'bevbuild';
