@@ -14,7 +14,7 @@ import {spawn} from 'node:child_process';
 import {readdirSync, statSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {ensureServers, needsOf, prepareVenv, type Needs, type Prepared} from './util/prereqs.ts';
+import {ensureBrowser, ensureServers, needsOf, prepareVenv, type Needs, type Prepared} from './util/prereqs.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
@@ -81,6 +81,7 @@ const prepared = new Map<keyof Needs, Prepared>();
 const steps: [keyof Needs, string, () => Prepared][] = [
   ['servers', 'nginx, slurm-wlm, munge', ensureServers],
   ['venv', 'the pinned Python test venv', prepareVenv],
+  ['browser', "Debian's chromium (headless, for the ui suites)", ensureBrowser],
 ];
 for (const [need, what, make] of steps) {
   if (![...needs.values()].some((n) => n[need])) continue;

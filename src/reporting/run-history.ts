@@ -61,9 +61,10 @@ export interface RunSummary {
 
 export const historyDir = (bevbuildDir: string): string => join(bevbuildDir, 'history');
 
-/** A run id that sorts by start time (names in the history dir sort like the runs). */
+let runSeq = 0;
+/** A run id that sorts by start time (names in the history dir sort like the runs); unique per process. */
 function newRunId(): string {
-  return `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').replace('Z', '')}-${process.pid}`;
+  return `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').replace('Z', '')}-${process.pid}-${String(runSeq++).padStart(4, '0')}`;
 }
 
 /**

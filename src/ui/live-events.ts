@@ -31,7 +31,7 @@ export function followHistory(dir: string, onEvent: (e: LiveEvent) => void): () 
   };
   for (const id of listRunIds(dir)) {
     const f = join(dir, `${id}.events.ndjson`);
-    const first = parseEventLines(readRange(f, 0, 4096).text)[0];
+    const first = parseEventLines(readRange(f, 0, 4096))[0];
     const running = !existsSync(join(dir, `${id}.summary.json`)) && typeof first?.['pid'] === 'number' && processAlive(first['pid']);
     offsets.set(id, running ? 0 : sizeOf(f));
   }
@@ -40,11 +40,10 @@ export function followHistory(dir: string, onEvent: (e: LiveEvent) => void): () 
       const f = join(dir, `${id}.events.ndjson`);
       const from = offsets.get(id) ?? 0;
       if (sizeOf(f) <= from) continue;
-      const {text, end} = readRange(f, from, CHUNK);
+      const text = readRange(f, from, CHUNK);
       const cut = text.lastIndexOf('\n');
       if (cut < 0) continue; // no complete line yet
       offsets.set(id, from + Buffer.byteLength(text.slice(0, cut + 1)));
-      void end;
       for (const e of parseEventLines(text.slice(0, cut + 1))) onEvent({...e, type: String(e['type']), runId: id});
     }
   };
@@ -53,15 +52,16 @@ export function followHistory(dir: string, onEvent: (e: LiveEvent) => void): () 
   return () => clearInterval(timer);
 }
 
-function readRange(file: string, from: number, max: number): {text: string; end: number} {
+/** Up to `max` bytes of `file` from `from` (empty when it cannot be read). */
+function readRange(file: string, from: number, max: number): string {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
     const buf = Buffer.alloc(max);
     const n = readSync(fd, buf, 0, max, from);
-    return {text: buf.subarray(0, n).toString('utf8'), end: from + n};
+    return buf.subarray(0, n).toString('utf8');
   } catch {
-    return {text: '', end: from};
+    return '';
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -18,6 +18,8 @@ export interface Needs {
   servers: boolean;
   /** The pinned test venv (it, or a module it imports, calls `ensureVenv`/`nativeEnv`). */
   venv: boolean;
+  /** Headless Chromium (it launches one with `startBrowser`). */
+  browser: boolean;
 }
 
 const LOCAL_IMPORT = /from\s+['"](\.{1,2}\/[^'"]+\.ts)['"]/g;
@@ -41,6 +43,7 @@ export function needsOf(file: string): Needs {
   return {
     servers: /\bstart(Nginx|Slurm)\(/.test(src),
     venv: /\b(ensureVenv|nativeEnv)\(/.test(src),
+    browser: /\bstartBrowser\(/.test(src),
   };
 }
 
@@ -61,6 +64,14 @@ export function ensureServers(): Prepared {
     ok: false,
     message: `nginx/slurm-wlm/munge are missing and ${why}: run \`sudo bash .ci/install-servers.sh\` once, then npm test again`,
   };
+}
+
+/** Installs Debian's chromium with `.ci/install-browser.sh` when it is missing (skips it otherwise). */
+export function ensureBrowser(): Prepared {
+  const r = spawnSync('bash', [join(repoRoot, '.ci', 'install-browser.sh')], {stdio: 'inherit'});
+  if (r.status === 0) return {ok: true};
+  const why = r.status === 3 ? 'installing it needs root (or passwordless sudo)' : `.ci/install-browser.sh failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`;
+  return {ok: false, message: `chromium is missing and ${why}: run \`sudo bash .ci/install-browser.sh\` once, then npm test again`};
 }
 
 /** Makes the pinned test venv if it is not complete yet (pip output is shown as it goes). */

@@ -199,7 +199,7 @@ function boxDiffChart(r) {
   });
   const ty = y(r.criteria.maxBoxDiff);
   svg.append(h('svg:line', {x1: 40, y1: ty, x2: width, y2: ty, stroke: '#c00', 'stroke-dasharray': '4 3'}));
-  svg.append(h('svg:text', {x: width, y: ty - 3, 'font-size': 10, 'text-anchor': 'end', fill: '#c00'}, `threshold: at most ${r.criteria.maxBoxDiff} differing`));
+  svg.append(h('svg:text', {x: 44, y: ty - 3, 'font-size': 10, fill: '#c00'}, `threshold: at most ${r.criteria.maxBoxDiff} differing`));
   svg.append(h('svg:line', {x1: 40, y1: H, x2: width, y2: H, stroke: '#333'}));
   svg.append(h('svg:text', {x: 36, y: H, 'font-size': 10, 'text-anchor': 'end'}, '0'));
   svg.append(h('svg:text', {x: 36, y: y(top) + 8, 'font-size': 10, 'text-anchor': 'end'}, String(top)));
