@@ -113,7 +113,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   return out;
 }
 
-/** The built-in rule files as `bevbuild/rules/<path>` paths (for a "did you mean"). */
+/** The built-in rule files as paths under rules/ without `.ts` (for a "did you mean"). */
 function builtinRules(): string[] {
   const out: string[] = [];
   const walk = (dir: string, prefix: string) => {
