@@ -82,7 +82,9 @@ async function gatherFacts(ctx: EngineContext, run: ProvenanceRun): Promise<Prov
       continue;
     }
     if (name.startsWith('@')) {
-      inputs.push({name, digest, producer: producerOf(ctx, name)});
+      // Keyed by meaning (a semantic digest): the dependency names the bytes consumed, the key's digest beside them.
+      const bytes = keyRecord.bytes?.[name];
+      inputs.push({name, digest: bytes ?? digest, producer: producerOf(ctx, name), ...(bytes ? {semantic: digest} : {})});
       continue;
     }
     inputs.push({name, digest});

@@ -58,7 +58,7 @@ export type RecordProblem = EnvelopeProblem | 'no-provenance' | 'mismatch';
 /**
  * Decides whether a reader with trusted keys may use a record it did not write: the record must
  * reference a provenance envelope signed by a trusted key whose statement is about the same action
- * key and names exactly the record's outputs (path, kind, digest, size, executable bit). The record
+ * key and names exactly the record's outputs (path, kind, digest, size, executable bit, semantic digest). The record
  * itself is unsigned JSON; this is what binds it to a signature.
  */
 export function checkRecordProvenance(record: ActionRecord, envelopeText: string | undefined, trusted: readonly KeyObject[]): Result<Statement, {reason: RecordProblem; message: string}> {
@@ -82,6 +82,7 @@ export function recordMismatch(record: ActionRecord, st: Statement): string | un
     if (!s) return `output ${o.path} is not in the signed subjects`;
     if (s.digest !== o.digest) return `output ${o.path}: digest ${o.digest.slice(0, 12)} ≠ signed ${s.digest.slice(0, 12)}`;
     if (s.kind !== o.kind || s.size !== o.size || s.executable !== (o.executable === true)) return `output ${o.path}: kind/size/mode differ from the signed subject`;
+    if (s.semantic !== o.semantic) return `output ${o.path}: semantic digest ${String(o.semantic).slice(0, 12)} ≠ signed ${String(s.semantic).slice(0, 12)}`;
     signed.delete(o.path);
   }
   const extra = [...signed.keys()];

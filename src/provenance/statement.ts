@@ -56,7 +56,7 @@ export interface ProvenanceFacts {
   /** Files of directory outputs (by output path), for per-file subjects. */
   dirFiles: Map<string, TreeEntry[]>;
   /** Every keyed input but the toolchain, by its key-record name; `producer`: the node that made it. */
-  inputs: {name: string; digest: string | 'missing'; producer?: string | undefined}[];
+  inputs: {name: string; digest: string | 'missing'; producer?: string | undefined; semantic?: string}[];
   /** The toolchain: its key-record entry, its outputs (fingerprint markers) and what they say. */
   toolchain?: {id: string; keyed: {name: string; digest: string}; outputs: OutputEntry[]; fingerprint: Record<string, unknown>} | undefined;
   git: {repo: string; commit: string; dirty: boolean; uri?: string | undefined; paths: string[]}[];
@@ -72,7 +72,8 @@ export function buildStatement(f: ProvenanceFacts): Statement {
   const k = f.keyRecord;
   const subject: ResourceDescriptor[] = [];
   for (const o of [...f.outputs].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    subject.push({name: o.path, digest: {sha256: o.digest}, annotations: {output: true, kind: o.kind, size: o.size, ...(o.executable ? {executable: true} : {})}});
+    const semantic = o.semantic ? {semanticDigest: o.semantic} : {}; // what dependents key on: signed too
+    subject.push({name: o.path, digest: {sha256: o.digest}, annotations: {output: true, kind: o.kind, size: o.size, ...(o.executable ? {executable: true} : {}), ...semantic}});
     const files = f.dirFiles.get(o.path);
     if (o.kind === 'dir' && files && files.length <= MAX_FILE_SUBJECTS) {
       for (const e of files) subject.push({name: `${o.path}/${e.path}`, digest: {sha256: e.digest}, annotations: {size: e.size, ...(e.executable ? {executable: true} : {})}});
@@ -85,7 +86,7 @@ export function buildStatement(f: ProvenanceFacts): Statement {
     for (const o of t.outputs) deps.push({name: `@${o.path}`, digest: {sha256: o.digest}, annotations: {toolchain: t.id, kind: o.kind}});
   }
   for (const i of f.inputs) {
-    const annotations = {...(i.producer ? {producer: i.producer} : {}), ...(i.digest === 'missing' ? {missing: true} : {})};
+    const annotations = {...(i.producer ? {producer: i.producer} : {}), ...(i.semantic ? {semanticDigest: i.semantic} : {}), ...(i.digest === 'missing' ? {missing: true} : {})};
     deps.push({name: i.name, ...(i.digest === 'missing' ? {} : {digest: {sha256: i.digest}}), ...(Object.keys(annotations).length ? {annotations} : {})});
   }
   for (const g of f.git) {
@@ -119,10 +120,10 @@ export function buildStatement(f: ProvenanceFacts): Statement {
 }
 
 /** The outputs a statement declares (subjects marked `output`), for matching against a record. */
-export function statementOutputs(s: Statement): {path: string; digest: string; kind: unknown; size: unknown; executable: boolean}[] {
+export function statementOutputs(s: Statement): {path: string; digest: string; kind: unknown; size: unknown; executable: boolean; semantic: unknown}[] {
   return s.subject
     .filter((x) => x.annotations?.['output'] === true)
-    .map((x) => ({path: x.name ?? '', digest: x.digest?.['sha256'] ?? '', kind: x.annotations?.['kind'], size: x.annotations?.['size'], executable: x.annotations?.['executable'] === true}));
+    .map((x) => ({path: x.name ?? '', digest: x.digest?.['sha256'] ?? '', kind: x.annotations?.['kind'], size: x.annotations?.['size'], executable: x.annotations?.['executable'] === true, semantic: x.annotations?.['semanticDigest']}));
 }
 
 /** Parses a statement payload; checks the fields readers rely on (the rest is informational). */
