@@ -4,7 +4,7 @@
  * `.<name>.bevbuild-old-<pid>-<rand>`) and the staging files in the store's `tmp/` (`<pid>-…`).
  * A live process owns its temps; those of a dead pid are garbage and are removed.
  */
-import {readdirSync} from 'node:fs';
+import {lstatSync, readdirSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
 import {processAlive} from '../src/engine/workspace-lock.ts';
@@ -26,9 +26,16 @@ const STATE_TMP = /^[^.].*\.(?:(\d+)\.tmp|tmp-(\d+)-[a-z0-9]+)$/;
 const REMOTE_TMP = /^\..+\.remote-(\d+)-[0-9a-f]+$/;
 
 /**
- * Removes temps of dead processes beside the given workspace outputs and in `<storeRoot>/tmp`
- * and `stateDir` (with `objects`, also interrupted downloads beside store objects: 256 directories,
- * so only for `cache prune`). Returns how many were removed. Never throws: a sweep is housekeeping.
+ * A store may be shared by several machines (`BEVBUILD_CACHE_DIR` on shared storage), where a pid
+ * means nothing: store temps must also be this old before a dead pid's are removed.
+ */
+const STORE_TEMP_MIN_AGE_MS = 10 * 60 * 1000;
+
+/**
+ * Removes temps of dead processes beside the given workspace outputs and in `stateDir` (both are
+ * this workspace's, guarded by its lock), and in `<storeRoot>/tmp` (with `objects`, also interrupted
+ * downloads beside store objects: 256 directories, so only for `cache prune`) once older than
+ * `STORE_TEMP_MIN_AGE_MS`. Returns how many were removed. Never throws: a sweep is housekeeping.
  */
 export async function sweepStrayTemps(
   root: string,
@@ -39,7 +46,7 @@ export async function sweepStrayTemps(
   const dirs = new Set<string>();
   for (const o of outputs) dirs.add(dirname(resolve(root, o)));
   let removed = 0;
-  const sweep = async (dir: string, pattern: RegExp) => {
+  const sweep = async (dir: string, pattern: RegExp, minAgeMs = 0) => {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -50,12 +57,14 @@ export async function sweepStrayTemps(
       const m = pattern.exec(name);
       const pid = m && Number(m[1] ?? m[2]);
       if (!pid || processAlive(pid)) continue;
-      await rm(join(dir, name), {recursive: true, force: true}).catch(() => {});
+      const p = join(dir, name);
+      if (minAgeMs > 0 && !(Date.now() - (lstatSync(p, {throwIfNoEntry: false})?.mtimeMs ?? Date.now()) > minAgeMs)) continue;
+      await rm(p, {recursive: true, force: true}).catch(() => {});
       removed++;
     }
   };
   for (const d of dirs) await sweep(d, SIBLING);
-  await sweep(join(storeRoot, 'tmp'), STORE_TMP);
+  await sweep(join(storeRoot, 'tmp'), STORE_TMP, STORE_TEMP_MIN_AGE_MS);
   if (opts.stateDir) await sweep(opts.stateDir, STATE_TMP);
   if (opts.objects) {
     let shards: string[] = [];
@@ -64,7 +73,7 @@ export async function sweepStrayTemps(
     } catch {
       // no objects yet
     }
-    for (const shard of shards) await sweep(join(storeRoot, 'objects', shard), REMOTE_TMP);
+    for (const shard of shards) await sweep(join(storeRoot, 'objects', shard), REMOTE_TMP, STORE_TEMP_MIN_AGE_MS);
   }
   return removed;
 }

@@ -153,6 +153,8 @@ test('dead-pid temps beside outputs and in the store are swept by build, clean a
   const pid = deadPid();
   const strays = [`out/.n0.txt.bevbuild-tmp-${pid}-abc123`, `out/.d.bevbuild-old-${pid}-x9`, `.bevbuild/cache/tmp/${pid}-lq2-abc`, `.bevbuild/state/nodes.json.${pid}.tmp`, `.bevbuild/state/stat-memo.tsv.tmp-${pid}-k2`];
   rig.write(Object.fromEntries(strays.map((s) => [s, 'left by a killed build'])));
+  const old = new Date(Date.now() - 3600_000); // store temps must also be old (a store may be shared by machines)
+  utimesSync(rig.path(strays[2]!), old, old);
   rig.write({[`out/.n1.txt.bevbuild-tmp-${process.pid}-live`]: 'owned by a live process'});
   assert.is((await rig.exec(targets)).code, 0);
   for (const s of strays) assert.not.ok(rig.exists(s), `${s} swept by build`);
@@ -162,8 +164,11 @@ test('dead-pid temps beside outputs and in the store are swept by build, clean a
   assert.not.ok(rig.exists(strays[0]!), 'swept by clean');
   const storeStrays = [`.bevbuild/cache/tmp/${pid}-lq3-def`, `.bevbuild/cache/objects/ab/.cdef.remote-${pid}-0a1b2c3d`];
   rig.write(Object.fromEntries(storeStrays.map((s) => [s, 'partial download'])));
+  rig.write({[`.bevbuild/cache/tmp/${pid}-lq4-new`]: 'too young to tell'});
+  for (const s of storeStrays) utimesSync(rig.path(s), old, old);
   assert.is((await rig.exec(['cache', 'prune', '--max-size', '1G'])).code, 0);
   for (const s of storeStrays) assert.not.ok(rig.exists(s), `${s} swept by prune`);
+  assert.ok(rig.exists(`.bevbuild/cache/tmp/${pid}-lq4-new`), 'a young store temp stays');
 }));
 
 test('a file a user added inside a directory output is moved aside and named, not deleted', withTimeout(async () => {
