@@ -110,6 +110,22 @@ test('serves declared outputs and logs, never other files (traversal, encodings,
   assert.is((await raw(ui.port, '/files/out/deploy.txt')).status, 404, 'symlink out of the workspace');
 }));
 
+test('`ui <targets>` shows only their closure', withTimeout(async () => {
+  await using rig = await workspace();
+  const ui = await startUi({root: rig.dir, targets: ['onnx/**'], port: 0, allowBuild: false, warn: () => {}});
+  if (!ui.ok) throw new Error(ui.error.message);
+  try {
+    const g = JSON.parse((await raw(ui.value.port, '/api/graph')).body) as {layout: {nodes: {id: string}[]}; states: Record<string, string>};
+    assert.equal(g.layout.nodes.map((n) => n.id), ['onnx/kitti/second']);
+    assert.equal(g.states, {'onnx/kitti/second': 'fresh'});
+    assert.is((await raw(ui.value.port, '/files/out/deploy.txt')).status, 404, 'outputs of nodes out of view are not served');
+  } finally {
+    await ui.value.close();
+  }
+  const bad = await startUi({root: rig.dir, targets: ['no/such/node'], port: 0, allowBuild: false, warn: () => {}});
+  assert.not.ok(bad.ok);
+}));
+
 test('starting a build needs --allow-build and a same-origin JSON request', withTimeout(async () => {
   await using rig = await workspace();
   {

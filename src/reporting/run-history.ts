@@ -9,7 +9,7 @@
  * run without a summary is one that was killed (or is still running: its first line names the pid).
  * Bounded: at most `HISTORY_LIMIT` runs are kept; each new run drops the oldest.
  */
-import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync} from 'node:fs';
+import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import type {Graph} from '../graph/graph.ts';
 import type {BuildEvent, Reporter} from './events.ts';
@@ -154,11 +154,11 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
           nodes: list,
         };
         try {
-          const file = join(dir, `${runId}.summary.json`);
-          writeFileSync(`${file}.tmp`, JSON.stringify(summary));
-          renameSync(`${file}.tmp`, file);
+          // Written in place, no temp file: a torn summary reads as "no summary" (readRunSummary),
+          // and a kill at any point leaves nothing stray beside it.
+          writeFileSync(join(dir, `${runId}.summary.json`), JSON.stringify(summary));
         } catch {
-          // best effort: the events file still tells what happened
+          // best effort (a full disk): the events file still tells what happened
         }
       }
     },

@@ -10,8 +10,8 @@ export const NODE_W = 170;
 export const NODE_H = 30;
 const COL_GAP = 44;
 const ROW_GAP = 10;
-const LANE_GAP = 18;
-const LEFT = 120; // room for the lane labels
+const LANE_GAP = 6;
+const LEFT = 150; // room for the lane labels
 
 export interface LaidNode {
   id: string;
@@ -57,8 +57,14 @@ export function layoutGraph(graph: Graph, ids: string[]): Layout {
     const l = laneOf(id);
     byLane.set(l, [...(byLane.get(l) ?? []), id]);
   }
-  // Toolchains first, then lanes by name: shared lanes (datasets) come before their pipelines.
-  const laneNames = [...byLane.keys()].sort((a, b) => (a === 'env' ? -1 : b === 'env' ? 1 : a.localeCompare(b)));
+  // Toolchains first; then per dataset (the lane's first segment) the lanes that start earliest
+  // (the dataset's own nodes) before its pipelines, each group by name.
+  const start = (lane: string) => Math.min(...byLane.get(lane)!.map((id) => layer.get(id)!));
+  const rank = (lane: string): [number, string, number, string] => [lane === 'env' ? 0 : 1, lane.split('/')[0]!, start(lane), lane];
+  const laneNames = [...byLane.keys()].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0] - y[0] || x[1].localeCompare(y[1]) || x[2] - y[2] || x[3].localeCompare(y[3]);
+  });
   const nodes: LaidNode[] = [];
   const lanes: Lane[] = [];
   let y = 10;

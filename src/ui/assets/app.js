@@ -39,7 +39,7 @@ function drawGraph() {
   const H = layout.nodeHeight;
   const svg = h('svg:svg', {width: layout.width + 20, height: layout.height + 10, id: 'graph-svg'});
   for (const lane of layout.lanes) {
-    svg.append(h('svg:g', {class: 'lane'}, h('svg:rect', {x: 4, y: lane.y, width: layout.width + 10, height: lane.height, rx: 4}), h('svg:text', {x: 10, y: lane.y + 16}, lane.name)));
+    svg.append(h('svg:g', {class: 'lane'}, h('svg:rect', {x: 4, y: lane.y, width: layout.width + 10, height: lane.height, rx: 4}), h('svg:text', {x: 10, y: lane.y + 16}, lane.name.length > 20 ? `${lane.name.slice(0, 19)}…` : lane.name, h('svg:title', {}, lane.name))));
   }
   const pos = new Map(layout.nodes.map((n) => [n.id, n]));
   for (const n of layout.nodes) {
@@ -51,7 +51,8 @@ function drawGraph() {
       const x2 = n.x;
       const y2 = n.y + H / 2;
       const mx = (x1 + x2) / 2;
-      svg.append(h('svg:path', {class: 'edge', 'data-from': d, 'data-to': n.id, d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}));
+      // Toolchain edges (env/* feeds most nodes) show only for the selected node: 100 lines from one box say nothing.
+      svg.append(h('svg:path', {class: a.lane === 'env' ? 'edge tc' : 'edge', 'data-from': d, 'data-to': n.id, d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}));
     }
   }
   for (const n of layout.nodes) {
