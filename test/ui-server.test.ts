@@ -10,7 +10,7 @@ import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {startUi, type UiServer} from '../src/ui/server.ts';
 import {withTimeout} from './util/rig-test.ts';
-import {shConfig, WorkspaceRig} from './util/workspace-rig.ts';
+import {BEVBUILD, shConfig, WorkspaceRig} from './util/workspace-rig.ts';
 
 const test = suite('ui-server');
 
@@ -47,7 +47,7 @@ async function workspace(): Promise<WorkspaceRig> {
 }
 
 async function serve(rig: WorkspaceRig, allowBuild = false): Promise<UiServer & AsyncDisposable> {
-  const ui = await startUi({root: rig.dir, targets: [], port: 0, allowBuild, warn: () => {}});
+  const ui = await startUi({root: rig.dir, targets: [], port: 0, allowBuild, warn: () => {}, bevbuildBin: BEVBUILD});
   if (!ui.ok) throw new Error(ui.error.message);
   return Object.assign(ui.value, {[Symbol.asyncDispose]: () => ui.value.close()});
 }
@@ -141,6 +141,20 @@ test('starting a build needs --allow-build and a same-origin JSON request', with
   assert.is((await post(`http://127.0.0.1:${ui.port}`, 'text/plain')).status, 415, 'a form post cannot start builds');
   assert.is((await post(`http://127.0.0.1:${ui.port}`, 'application/json', '{"target":"../../etc"}')).status, 400);
   assert.is((await raw(ui.port, '/api/graph', {method: 'DELETE'})).status, 405);
+  // Allowed and same-origin: the build runs (as a CLI build would) and lands in the history.
+  rig.write({'src/in.txt': 'new weights\n'});
+  const started = await post(`http://127.0.0.1:${ui.port}`);
+  assert.is(started.status, 202, started.body);
+  for (;;) {
+    const runs = JSON.parse((await raw(ui.port, '/api/runs')).body) as {runs: {argv?: string[]; executed?: number}[]};
+    const run = runs.runs.find((r) => r.argv?.includes('deploy/kitti/second') && r.argv.includes('-C'));
+    if (run) {
+      assert.is(run.executed, 2);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.is(rig.read('out/deploy.txt'), 'new weights\n');
 }));
 
 test.run();

@@ -81,7 +81,9 @@ export async function startUi(opts: UiOptions): Promise<Result<UiServer>> {
     close: async () => {
       stop();
       view.closeClients();
-      await new Promise<void>((done) => server.close(() => done()));
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections(); // idle keep-alive sockets would hold close() open
+      await closed;
     },
   });
 }
