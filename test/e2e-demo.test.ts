@@ -146,6 +146,6 @@ test('the embedded default builds all four deploy directories and rebuilds exact
     again.dispose();
     clone.dispose();
   }
-}, 1_500_000));
+}, 3_600_000)); // a hang guard: two cold builds of the demo on a shared 2-core machine
 
 test.run();
