@@ -16,7 +16,7 @@ import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {startBrowser} from './util/browser.ts';
 import {withTimeout} from './util/rig-test.ts';
-import {FAILING_FRAME, FAILING_GATE, UI_NODES, writeUiWorkspace} from './util/ui-workspace.ts';
+import {FAILING_FRAME, FAILING_GATE, UI_NODES, uiWorkspaceFiles, writeUiWorkspace} from './util/ui-workspace.ts';
 import {repoRoot} from './util/venv.ts';
 import {WorkspaceRig} from './util/workspace-rig.ts';
 
@@ -148,7 +148,15 @@ test('a CLI build in another terminal turns stale nodes green without a reload',
   const {page, rig} = await setup();
   await page.evaluate('window.marker = 42'); // gone if the page reloads
   assert.is(await stateOf(page, 'deploy/v2x/second'), 'stale');
-  const r = await rig.exec(['deploy/v2x/second', 'deploy/kitti/second']);
+  // train/v2x/second now waits for a file: the page must show it running while it waits.
+  const go = rig.path('go');
+  rig.write({'bevbuild.config.ts': uiWorkspaceFiles({waitFor: go})['bevbuild.config.ts']!});
+  const build = rig.spawn(['deploy/v2x/second', 'deploy/kitti/second']);
+  await page.waitForFunction(`document.querySelector('.node[data-id="train/v2x/second"]')?.getAttribute('data-state') === 'running'`, {timeout: 60_000});
+  assert.is(await stateOf(page, 'deploy/v2x/second'), 'stale', 'what waits for it is still stale');
+  await shot(page, 'ui-live.png');
+  rig.write({go: ''});
+  const r = await build.done;
   assert.is(r.code, 0, r.stderr);
   const fresh = (id: string) => `document.querySelector('.node[data-id="${id}"]')?.getAttribute('data-state') === 'fresh'`;
   await page.waitForFunction(['train', 'onnx', 'int8', 'validate', 'deploy'].map((k) => fresh(`${k}/v2x/second`)).join(' && '), {timeout: 60_000});

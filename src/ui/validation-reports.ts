@@ -9,7 +9,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import type {Graph} from '../graph/graph.ts';
-import type {ValidationResult} from '../../native/validate.ts';
+import type {GateTimings, ValidationResult} from '../../native/validate.ts';
 
 export interface ValidationReport {
   id: string;
@@ -21,6 +21,8 @@ export interface ValidationReport {
   /** Workspace-relative report.html beside it, when it exists. */
   reportHtml: string | undefined;
   builtAt: string | undefined;
+  /** When the gate finished (its timings.json beside validation.json), if recorded. */
+  finishedAt: string | undefined;
   /** Set when the report comes from the kept outputs of a failed run (not from the workspace). */
   failedRun: string | undefined;
 }
@@ -29,6 +31,16 @@ export interface ValidationReport {
  * `keptOutputs(id)`: the workspace-relative dir holding the kept outputs of the node's last run
  * when that run failed (`<log>.outputs`), else undefined.
  */
+/** `finishedAt` of the gate's timings.json (native/validate.ts GateTimings), when there is one. */
+function finishedAt(file: string): string | undefined {
+  try {
+    const v = (JSON.parse(readFileSync(file, 'utf8')) as Partial<GateTimings>).finishedAt;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function validationReports(graph: Graph, ids: string[], builtAt: (id: string) => string | undefined, keptOutputs: (id: string) => {dir: string; runId: string} | undefined): ValidationReport[] {
   const out: ValidationReport[] = [];
   for (const id of ids) {
@@ -51,7 +63,7 @@ export function validationReports(graph: Graph, ids: string[], builtAt: (id: str
     }
     const html = join(dirname(shown), 'report.html');
     const failedRun = shown === path ? undefined : kept?.runId;
-    out.push({id, path: shown, result, problem, reportHtml: existsSync(join(graph.root, html)) ? html : undefined, builtAt: failedRun ? undefined : builtAt(id), failedRun});
+    out.push({id, path: shown, result, problem, reportHtml: existsSync(join(graph.root, html)) ? html : undefined, builtAt: failedRun ? undefined : builtAt(id), finishedAt: finishedAt(join(graph.root, dirname(shown), 'timings.json')), failedRun});
   }
   return out;
 }

@@ -58,8 +58,11 @@ export function gateReport(failFrame: string | undefined): ValidationResult {
   };
 }
 
-/** Writes the workspace into `rig`. */
-export function writeUiWorkspace(rig: WorkspaceRig): void {
+/**
+ * The workspace's files. `waitFor`: train/v2x/second waits until that file exists before it works,
+ * so a test can see it running for as long as it needs to (no timing involved).
+ */
+export function uiWorkspaceFiles(opts: {waitFor?: string} = {}): Record<string, string> {
   const lines: string[] = [];
   const files: Record<string, string> = {};
   for (const ds of DATASETS) {
@@ -70,7 +73,7 @@ export function writeUiWorkspace(rig: WorkspaceRig): void {
       files[`src/${ds}-${p}.cfg`] = `epochs: 1\n`;
       files[`src/gate/${ds}-${p}.json`] = JSON.stringify(gateReport(`validate/${k}` === FAILING_GATE ? FAILING_FRAME : undefined), null, 2);
       lines.push(
-        `    'train/${k}': sh({script: 'cat "$1" "$2" > "$3"', inputs: ['out/data/${ds}/info.pkl', 'src/${ds}-${p}.cfg'], outputs: ['out/train/${k}/epoch_1.pth']}),`,
+        `    'train/${k}': sh({script: '${opts.waitFor && k === 'v2x/second' ? `while [ ! -e ${opts.waitFor} ]; do sleep 0.05; done; ` : ''}cat "$1" "$2" > "$3"', inputs: ['out/data/${ds}/info.pkl', 'src/${ds}-${p}.cfg'], outputs: ['out/train/${k}/epoch_1.pth']}),`,
         `    'onnx/${k}': sh({script: 'echo onnx | cat - "$1" > "$2"', inputs: ['out/train/${k}/epoch_1.pth'], outputs: ['out/onnx/${k}/model.onnx']}),`,
         `    'int8/${k}': sh({script: 'echo int8 | cat - "$1" > "$2"', inputs: ['out/onnx/${k}/model.onnx'], outputs: ['out/int8/${k}/model.xml']}),`,
         // Like the native gate: validation.json is written either way; exit 1 when the gate fails.
@@ -79,7 +82,12 @@ export function writeUiWorkspace(rig: WorkspaceRig): void {
       );
     }
   }
-  rig.write({'bevbuild.config.ts': shConfig(lines.join('\n')), ...files});
+  return {'bevbuild.config.ts': shConfig(lines.join('\n')), ...files};
+}
+
+/** Writes the workspace into `rig`. */
+export function writeUiWorkspace(rig: WorkspaceRig): void {
+  rig.write(uiWorkspaceFiles());
 }
 
 /** Node count of the workspace. */

@@ -224,7 +224,7 @@ function renderReport(rep) {
     h('tbody', {},
       h('tr', {class: m.boxDiff.margin < 0 ? 'fail' : ''}, h('td', {}, `boxes that differ on any frame (same class within ${r.criteria.matchRadiusM} m)`), h('td', {}, `≤ ${m.boxDiff.threshold}`), h('td', {}, `${m.boxDiff.worst} (worst: ${m.boxDiff.worstFrame})`), h('td', {class: 'num'}, `${m.boxDiff.margin} box(es)`)),
       h('tr', {class: m.recall.margin < 0 ? 'fail' : ''}, h('td', {}, 'recall of matched boxes over all frames'), h('td', {}, `≥ ${m.recall.threshold}`), h('td', {}, `${m.recall.value.toFixed(4)} (${t.matchedBoxes}/${t.fp32Boxes})`), h('td', {class: 'num'}, `${m.recall.margin.toFixed(4)} (${m.recall.boxes} more unmatched allowed)`)))));
-  box.append(h('p', {class: 'muted'}, `${t.passed}/${t.frames} frames pass · FP32 ${t.fp32Boxes} boxes, INT8 ${t.int8Boxes}, matched ${t.matchedBoxes} · pipeline ${r.pipeline} · OpenVINO ${r.openvinoVersion} · ${r.device}` + (rep.builtAt ? ` · built ${rep.builtAt}` : '')));
+  box.append(h('p', {class: 'muted'}, `${t.passed}/${t.frames} frames pass · FP32 ${t.fp32Boxes} boxes, INT8 ${t.int8Boxes}, matched ${t.matchedBoxes} · pipeline ${r.pipeline} · OpenVINO ${r.openvinoVersion} · ${r.device}` + (rep.finishedAt ? ` · validated ${rep.finishedAt}` : '') + (rep.builtAt ? ` · recorded ${rep.builtAt}` : '')));
   box.append(h('p', {class: 'muted'}, 'FP32: ', r.models.fp32.map((x) => x.path).join(' → '), h('br'), 'INT8: ', r.models.int8.map((x) => x.path).join(' → ')));
   box.append(boxDiffChart(r));
   box.append(h('table', {class: 'frames'},
