@@ -9,7 +9,7 @@
  * `rescueExtraFiles`: a directory output is replaced as a whole; files in it the record does not
  * name (a user's `NOTES.txt`) are moved aside first, never deleted silently.
  */
-import {lstatSync, mkdirSync, readdirSync, renameSync, cpSync, rmSync} from 'node:fs';
+import {cpSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fail, ok, type Result} from '../src/result.ts';
 

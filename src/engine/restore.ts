@@ -8,7 +8,7 @@
  * Placing replaces a directory output as a whole; files a user added inside it are moved to
  * `.bevbuild/rescued/<time>/<output>/…` and a warning says where.
  */
-import {relative, join, resolve} from 'node:path';
+import {join, relative, resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
 import {checkOutputPath} from '../../cache/output-guard.ts';
 import type {GraphNode} from '../graph/graph.ts';
