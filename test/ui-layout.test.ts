@@ -43,6 +43,8 @@ test('106 nodes: edges point right, nothing overlaps, one lane per dataset × pi
   assert.is(l.lanes.length, 1 + 4 + 4 * 5, 'toolchains, one lane per dataset, one per dataset × pipeline');
   assert.is(l.lanes[0]!.name, 'env');
   assert.is(laneOf('deploy/kitti/second'), 'kitti/second');
+  assert.is(laneOf('data/kitti/raw'), 'kitti');
+  assert.is(laneOf('env/openvino'), 'env');
   for (const n of l.nodes) {
     const lane = l.lanes.find((x) => x.name === n.lane)!;
     assert.ok(n.y >= lane.y && n.y + l.nodeHeight <= lane.y + lane.height, `${n.id} inside its lane ${lane.name}`);

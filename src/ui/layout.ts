@@ -1,8 +1,8 @@
 /**
  * The graph view's layout, computed here so the page only draws: columns are layers (a node sits
  * one column right of its deepest dependency), rows are lanes grouped by the id's path segments
- * after the kind (`onnx/kitti/second` → lane `kitti/second`; `env/openvino` → `env`), so one
- * dataset × pipeline reads left to right on one band and 100+ nodes stay legible.
+ * after the kind (see `laneOf`), so one dataset × pipeline reads left to right on one band and
+ * 100+ nodes stay legible.
  */
 import type {Graph} from '../graph/graph.ts';
 
@@ -38,10 +38,15 @@ export interface Layout {
   nodeHeight: number;
 }
 
-/** The lane of an id: its segments after the first (the kind), or the kind alone. */
+/**
+ * The lane of an id: dataset/pipeline, the segments after the kind (`onnx/kitti/second` →
+ * `kitti/second`); a dataset's own nodes share the dataset's lane (`data/kitti/raw` → `kitti`);
+ * toolchains share `env`.
+ */
 export function laneOf(id: string): string {
   const segs = id.split('/');
-  return segs.length > 1 && segs[0] !== 'env' ? segs.slice(1, 3).join('/') : segs[0]!;
+  if (segs.length < 2 || segs[0] === 'env') return segs[0]!;
+  return segs[0] === 'data' ? segs[1]! : segs.slice(1, 3).join('/');
 }
 
 /** Lays out `ids` (a dependency-closed subset of the graph, in topological order). */
