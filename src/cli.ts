@@ -42,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'build':
-        return await (await import('./commands/build-command.ts')).buildCommand(opts, abort.signal);
+        // Nothing changed since the last no-op: answer from its stamp, loading neither config nor engine.
+        return (await (await import('./engine/noop-stamp.ts')).replayNoop(opts)) ??
+          (await (await import('./commands/build-command.ts')).buildCommand(opts, abort.signal));
       case 'status':
         return await (await import('./commands/status-command.ts')).statusCommand(opts);
       case 'why':

@@ -13,6 +13,7 @@ import {makeRemote} from './remote-setup.ts';
 import {loadSigningKey} from '../provenance/keys.ts';
 import {slurmExecutor} from './slurm-setup.ts';
 import {recordRun} from '../reporting/run-history.ts';
+import {noopEligible, NoopRecorder} from '../engine/noop-stamp.ts';
 
 /** Watch mode wants the output paths to ignore (every build reloads the config: nothing to ask for). */
 export interface BuildHooks {
@@ -20,13 +21,29 @@ export interface BuildHooks {
 }
 
 export async function buildCommand(opts: Options, signal: AbortSignal, hooks: BuildHooks = {}): Promise<number> {
-  const placeholder = makeReporter({...opts, json: true}, 0); // replaced once we know the node count
+  // A build that finds everything fresh leaves a no-op stamp for the next one (issue 12).
+  const recorder = noopEligible(opts, hooks.onGraph !== undefined) ? new NoopRecorder(opts) : undefined;
+  let code: number = EXIT.failed;
+  try {
+    return (code = await buildWith(opts, signal, hooks, recorder));
+  } finally {
+    recorder?.finish(code);
+  }
+}
+
+async function buildWith(opts: Options, signal: AbortSignal, hooks: BuildHooks, recorder: NoopRecorder | undefined): Promise<number> {
+  const first = makeReporter({...opts, json: true}, 0); // replaced once we know the node count
+  const placeholder = recorder ? recorder.wrap(first) : first; // a warning while loading: no stamp
   const opened = await openAndSelect(opts, placeholder, false);
   if (typeof opened === 'number') return opened;
   const {ws, targets} = opened;
   hooks.onGraph?.(new Set(ws.graph.outputOwner.keys()));
   const total = closure(ws.graph, targets).length;
   ws.reporter = makeReporter(opts, total);
+  if (recorder) {
+    recorder.attach(ws, targets);
+    ws.reporter = recorder.wrap(ws.reporter);
+  }
   // Every real build leaves its events and summary in .bevbuild/history/ (`bevbuild ui` shows them).
   if (!opts.dryRun) ws.reporter = recordRun(ws.reporter, {bevbuildDir: ws.paths.dir, graph: ws.graph, targets, argv: process.argv.slice(2)});
   const lock = opts.dryRun

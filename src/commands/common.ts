@@ -2,20 +2,13 @@
 import {formatDiagnostic, sortDiagnostics, type Diagnostic} from '../diagnostics.ts';
 import {openWorkspace, type OpenWorkspace} from '../engine/open-workspace.ts';
 import type {Options} from '../cli-options.ts';
-import {jsonReporter} from '../reporting/json-reporter.ts';
-import {textReporter} from '../reporting/text-reporter.ts';
-import {colorEnabled} from '../reporting/color.ts';
 import type {Reporter} from '../reporting/events.ts';
 import {selectTargets} from '../graph/select.ts';
 
 export {EXIT} from './exit-codes.ts';
 import {EXIT} from './exit-codes.ts';
 
-export function makeReporter(opts: Options, total: number): Reporter {
-  if (opts.json) return jsonReporter();
-  const tty = Boolean(process.stderr.isTTY) && !process.env['CI'];
-  return textReporter({total, tty, verbose: opts.verbose, color: colorEnabled(process.stderr)});
-}
+export {makeReporter} from '../reporting/choose-reporter.ts';
 
 /**
  * Prints diagnostics (NDJSON with `json`). `about` names what was wrong for the closing line: the

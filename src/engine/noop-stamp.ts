@@ -1,0 +1,257 @@
+/**
+ * The no-op stamp (issue 12): a build that found every node fresh leaves a record of everything it
+ * consulted, and the next identical invocation replays its answer — without evaluating the config,
+ * analysing the graph or computing 1,000 action keys — when all of that is provably unchanged:
+ *  - the same engine build, options, working directory and environment (all of it, but `_`);
+ *  - every file and directory the config, the analysis and the build read outside the stat memo
+ *    (config closure through config-cache.json, files a rule reads while declaring, directories a
+ *    glob listed, the state's nodes.json, the runs dir) has the same lstat stamp
+ *    (dev:ino:size:mtime:ctime:mode, symlinks followed too);
+ *  - every path the build digested through the stat memo (source inputs, outputs) has the same
+ *    digest, checked through the memo exactly as the build checks it (one lstat per file).
+ * Any doubt falls back to the full build: no stamp, another format or engine, an fs read by file
+ * descriptor, an observed file modified within a second of the recording (racy), any event but
+ * "fresh" (a warning, a run, a restore), a program run while the config loads, a non-zero exit,
+ * `--dry-run`, `--force`, watch mode, or `BEVBUILD_NOOP_STAMP=off`. Housekeeping under `.bevbuild/` (history, lock, temps, the store) is
+ * not an input and is not observed.
+ */
+import childProcess from 'node:child_process';
+import fs from 'node:fs';
+import {createHash} from 'node:crypto';
+import {syncBuiltinESMExports} from 'node:module';
+import {basename, dirname, join, resolve, sep} from 'node:path';
+import type {Options} from '../cli-options.ts';
+import type {StatMemo} from '../../cache/stat-memo.ts';
+import type {Graph} from '../graph/graph.ts';
+import type {Reporter} from '../reporting/events.ts';
+import {workspacePaths, type WorkspacePaths} from './workspace.ts';
+import {mark} from '../timing.ts';
+
+const FORMAT = 1;
+const FILE = 'noop-stamp.json';
+/** A file changed this recently may change again within the same timestamp tick: not trusted. */
+const RACY_MS = 1000;
+
+interface Stamp {
+  format: number;
+  engine: string;
+  key: string;
+  /** Absolute path → lstat stamp (`missing` when absent). */
+  observed: [string, string][];
+  /** Absolute path → digest through the stat memo (`missing` when absent). */
+  digests: [string, string][];
+  /** Node ids reported fresh, in the order they were reported. */
+  fresh: string[];
+  /** The build's nodes in graph order and the targets (for the run history). */
+  order: string[];
+  targets: string[];
+}
+
+const WATCHED = ['readFileSync', 'existsSync', 'statSync', 'lstatSync', 'readdirSync', 'realpathSync', 'accessSync', 'opendirSync', 'openSync'] as const;
+/** A config that runs a program while declaring (`git describe`…) may declare differently next time. */
+const SPAWNS = ['spawnSync', 'execSync', 'execFileSync'] as const;
+/** One recorder at a time (node:fs is patched process-wide): a nested build (ui) records nothing. */
+let active = false;
+
+/** Whether this invocation may use (or leave) a stamp. */
+export function noopEligible(opts: Options, inWatch: boolean): boolean {
+  const engine = process.env['BEVBUILD_ENGINE_ID'];
+  return !active && opts.command === 'build' && !opts.dryRun && !opts.force && !inWatch && !!engine && engine !== 'dev' && process.env['BEVBUILD_NOOP_STAMP'] !== 'off';
+}
+
+/** What must be equal for a replay: options, cwd, environment. */
+function invocationKey(opts: Options): string {
+  const env = Object.entries(process.env).filter(([k]) => k !== '_').sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify({opts, cwd: process.cwd(), env})).digest('hex');
+}
+
+/** lstat stamp of a path, the target's too for a symlink. */
+function stampOf(abs: string): {stamp: string; newestMs: number} {
+  const one = (st: fs.Stats | undefined) => (st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}` : 'missing');
+  try {
+    const l = fs.lstatSync(abs, {throwIfNoEntry: false});
+    const t = l?.isSymbolicLink() ? fs.statSync(abs, {throwIfNoEntry: false}) : undefined;
+    const newestMs = Math.max(l ? Math.max(l.mtimeMs, l.ctimeMs) : 0, t ? Math.max(t.mtimeMs, t.ctimeMs) : 0);
+    return {stamp: l?.isSymbolicLink() ? `${one(l)}>${one(t)}` : one(l), newestMs};
+  } catch (e) {
+    return {stamp: `error:${(e as NodeJS.ErrnoException).code ?? 'unknown'}`, newestMs: 0};
+  }
+}
+
+/** Bookkeeping of bevbuild itself, which changes on every build without changing any answer. */
+function housekeeping(abs: string, p: WorkspacePaths): boolean {
+  const under = (dir: string) => abs === dir || abs.startsWith(dir + sep);
+  if (abs === p.runs) return false; // a run dir appearing means a build happened (or an orphan)
+  if (under(p.state)) return !(dirname(abs) === p.state && /^(?:nodes\.json|config-cache\.json|config-[0-9a-f]{16}\.mjs)$/.test(basename(abs)));
+  return under(p.dir) || under(p.cache);
+}
+
+/**
+ * Records what a full build consults, from before the config is loaded until it ends. `attach`
+ * after the workspace is open; `finish` with the exit code (always: it restores node:fs).
+ */
+export class NoopRecorder {
+  readonly #opts: Options;
+  readonly #started = Date.now();
+  readonly #seen = new Set<string>();
+  readonly #digests = new Map<string, string>();
+  readonly #fresh: string[] = [];
+  readonly #originals = new Map<string, unknown>();
+  #pure = true;
+  #ws: {paths: WorkspacePaths; graph: Graph; targets: string[]} | undefined;
+
+  constructor(opts: Options) {
+    this.#opts = opts;
+    active = true;
+    const cp = childProcess as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const name of SPAWNS) {
+      const orig = cp[name]!;
+      this.#originals.set(`child_process.${name}`, orig);
+      const recorder = this;
+      cp[name] = Object.assign(function (this: unknown, ...a: unknown[]) {
+        if (!recorder.#ws) recorder.#pure = false; // while the config loads and the graph is analysed
+        return orig.apply(this, a);
+      }, orig);
+    }
+    const target = fs as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const name of WATCHED) {
+      const orig = target[name]!;
+      this.#originals.set(name, orig);
+      const seen = this.#seen;
+      const wrapped = Object.assign(function (this: unknown, p: unknown, ...rest: unknown[]) {
+        if (typeof p === 'string' || p instanceof URL || Buffer.isBuffer(p)) seen.add(resolve(p instanceof URL ? p.pathname : String(p)));
+        return orig.call(this, p, ...rest);
+      }, orig); // keeps realpathSync.native
+      target[name] = wrapped;
+    }
+    syncBuiltinESMExports();
+  }
+
+  /** The opened workspace: its memo's answers are recorded, its reporter's events checked. */
+  attach(ws: {paths: WorkspacePaths; graph: Graph; memo: StatMemo}, targets: string[]): void {
+    this.#ws = {paths: ws.paths, graph: ws.graph, targets};
+    const memo = ws.memo;
+    const digestPaths = memo.digestPaths.bind(memo);
+    memo.digestPaths = async (abs, o) => {
+      const out = await digestPaths(abs, o);
+      for (const [p, d] of out) {
+        const v = d.kind === 'missing' ? 'missing' : d.digest;
+        const was = this.#digests.get(p);
+        if (was !== undefined && was !== v) this.#pure = false; // it changed during the build
+        this.#digests.set(p, v);
+      }
+      return out;
+    };
+  }
+
+  /** Passes events on; anything but a node found fresh and the summary makes the build impure. */
+  wrap(to: Reporter): Reporter {
+    return {
+      log: (e) => {
+        if (e.type === 'done' && e.status === 'fresh') this.#fresh.push(e.id);
+        else if (e.type !== 'summary' || e.executed || e.restored || e.failed) this.#pure = false;
+        to.log(e);
+      },
+      close: () => to.close(),
+    };
+  }
+
+  /** Restores node:fs and, after a pure no-op, writes the stamp. Never throws (a stamp is an optimization). */
+  finish(exitCode: number): void {
+    const target = fs as unknown as Record<string, unknown>;
+    const cp = childProcess as unknown as Record<string, unknown>;
+    for (const [name, orig] of this.#originals) {
+      if (name.startsWith('child_process.')) cp[name.slice('child_process.'.length)] = orig;
+      else target[name] = orig;
+    }
+    syncBuiltinESMExports();
+    active = false;
+    const ws = this.#ws;
+    if (!ws) return;
+    const file = join(ws.paths.state, FILE);
+    try {
+      fs.rmSync(file, {force: true});
+      if (exitCode !== 0 || !this.#pure || this.#fresh.length === 0) return;
+      const observed: [string, string][] = [];
+      for (const p of new Set([...this.#seen, join(ws.paths.state, 'nodes.json'), ...externalImports(this.#seen, ws.paths.state)])) {
+        if (this.#digests.has(p) || housekeeping(p, ws.paths)) continue;
+        const {stamp, newestMs} = stampOf(p);
+        if (newestMs > this.#started - RACY_MS) return; // written during (or just before) this build
+        observed.push([p, stamp]);
+      }
+      const ids = new Set(this.#fresh);
+      const stamp: Stamp = {
+        format: FORMAT,
+        engine: process.env['BEVBUILD_ENGINE_ID']!,
+        key: invocationKey(this.#opts),
+        observed,
+        digests: [...this.#digests],
+        fresh: this.#fresh,
+        order: ws.graph.order.filter((id) => ids.has(id)),
+        targets: ws.targets,
+      };
+      fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(stamp));
+      fs.renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch {
+      fs.rmSync(`${file}.${process.pid}.tmp`, {force: true});
+    }
+  }
+}
+
+/**
+ * The npm files the compiled config imports (absolute paths, see compile-config.ts): a package
+ * reinstalled in place changes what the config evaluates to without touching its closure.
+ */
+function externalImports(seen: Set<string>, stateDir: string): string[] {
+  const out: string[] = [];
+  for (const p of seen) {
+    if (dirname(p) !== stateDir || !/^config-[0-9a-f]{16}\.mjs$/.test(basename(p))) continue;
+    const code = fs.readFileSync(p, 'utf8');
+    for (const m of code.matchAll(/\b(?:from|import)\s*\(?\s*"(\/[^"]+)"/g)) out.push(m[1]!);
+  }
+  return out;
+}
+
+/**
+ * The fast path: when the stamp of the last no-op still holds, reports the same nodes fresh (and
+ * records the run in the history) and returns exit code 0; otherwise undefined (build normally).
+ */
+export async function replayNoop(opts: Options): Promise<number | undefined> {
+  if (!noopEligible(opts, false)) return undefined;
+  const paths = workspacePaths(opts.root);
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(join(paths.state, FILE), 'utf8')) as Stamp;
+  } catch {
+    return undefined;
+  }
+  if (stamp.format !== FORMAT || stamp.engine !== process.env['BEVBUILD_ENGINE_ID'] || stamp.key !== invocationKey(opts)) return undefined;
+  const started = Date.now();
+  const {acquireWorkspaceLock} = await import('./workspace-lock.ts');
+  // Not waiting behind another build: it is changing what the stamp describes.
+  const lock = await acquireWorkspaceLock(paths.dir, () => {}, AbortSignal.timeout(50));
+  if (!lock.ok) return undefined;
+  try {
+    if (!stamp.observed.every(([p, s]) => stampOf(p).stamp === s)) return undefined;
+    const {StatMemo} = await import('../../cache/stat-memo.ts');
+    const memo = await StatMemo.open(paths.state);
+    const now = await memo.digestPaths(stamp.digests.map(([p]) => p));
+    await memo.save().catch(() => undefined);
+    if (!stamp.digests.every(([p, d]) => {
+      const n = now.get(p);
+      return (n?.kind === 'missing' ? 'missing' : n?.digest) === d;
+    })) return undefined;
+    const {makeReporter} = await import('../reporting/choose-reporter.ts');
+    const {recordRun} = await import('../reporting/run-history.ts');
+    // The history wants a graph for the critical path; of a no-op, every node took 0 ms.
+    const graph = {root: opts.root, order: stamp.order, nodes: new Map(stamp.order.map((id) => [id, {deps: []}]))} as unknown as Graph;
+    const reporter = recordRun(makeReporter(opts, stamp.fresh.length), {bevbuildDir: paths.dir, graph, targets: stamp.targets, argv: process.argv.slice(2)});
+    for (const id of stamp.fresh) reporter.log({type: 'done', id, status: 'fresh', durationMs: 0});
+    reporter.log({type: 'summary', executed: 0, restored: 0, fresh: stamp.fresh.length, failed: 0, durationMs: Date.now() - started});
+    reporter.close();
+    mark('no-op stamp replayed');
+    return 0;
+  } finally {
+    lock.value.release();
+  }
+}

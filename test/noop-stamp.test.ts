@@ -1,0 +1,127 @@
+/**
+ * Issue 12: the no-op stamp. A build that found everything fresh lets the next identical one answer
+ * without loading the config; every change it cannot prove absent falls back to the full build.
+ * Runs carry BEVBUILD_TIMING=1 (the same environment every time), whose stderr says which path ran.
+ */
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {API, WorkspaceRig, executedIds, shConfig, summaryOf} from './util/workspace-rig.ts';
+
+const test = suite('noop-stamp');
+const ENV = {BEVBUILD_TIMING: '1'};
+const REPLAYED = 'no-op stamp replayed';
+
+const config = (aScript = 'cat "$1" > "$2"') =>
+  shConfig(`    a: sh({script: '${aScript}', inputs: ['src/in.txt'], outputs: ['out/a.txt']}),
+    b: sh({script: 'cat "$1" "$1" > "$2"', inputs: ['out/a.txt'], outputs: ['out/b.txt']}),
+    count: sh({script: 'ls "$1" | wc -l > "$2"', inputs: ['data'], outputs: ['out/count.txt']}),
+    five: sh({script: 'cat "$1" > "$2"', inputs: ['data/5.bin'], outputs: ['out/five.txt']}),
+    six: sh({script: 'cat "$1" > "$2"', inputs: ['data/6.bin'], outputs: ['out/six.txt']}),`);
+const TARGETS = ['b', 'count', 'five', 'six'];
+
+/** A built workspace whose next no-op leaves a stamp (its files are over a second old by then). */
+async function stamped(files: Record<string, string> = {}): Promise<WorkspaceRig> {
+  const rig = await WorkspaceRig.create();
+  const data: Record<string, string> = {};
+  for (let i = 0; i < 2000; i++) data[`data/${i}.bin`] = `${i}\n`;
+  rig.write({'bevbuild.config.ts': config(), 'src/in.txt': 'hello\n', ...data, ...files});
+  const built = await rig.json(TARGETS, ENV);
+  assert.is(built.code, 0, built.stderr);
+  const full = await untilStamped(rig, TARGETS);
+  assert.is(summaryOf(full.events).executed, 0);
+  assert.not.ok(full.stderr.includes(REPLAYED), 'the first no-op runs the full check');
+  return rig;
+}
+
+/**
+ * No-ops until one leaves a stamp. Files written within a second are not trusted (racy timestamps),
+ * and a bevbuild whose sources were just edited makes a new bundle (a new engine): a few tries.
+ */
+async function untilStamped(rig: WorkspaceRig, targets: string[]): Promise<Awaited<ReturnType<WorkspaceRig['json']>>> {
+  let r;
+  for (let i = 0; i < 4; i++) {
+    await sleep(1100);
+    r = await rig.json(targets, ENV);
+    assert.is(r.code, 0, r.stderr);
+    if (rig.exists('.bevbuild/state/noop-stamp.json')) return r;
+  }
+  assert.unreachable(`no stamp after 4 no-ops: ${r!.stderr}`);
+  return r!;
+}
+
+test('a no-op after a no-op replays the stamp: same events, and the run is in the history', withTimeout(async () => {
+  await using rig = await stamped();
+  const full = await rig.json(TARGETS, {...ENV, BEVBUILD_NOOP_STAMP: 'off'});
+  const fast = await rig.json(TARGETS, ENV);
+  assert.is(fast.code, 0, fast.stderr);
+  assert.ok(fast.stderr.includes(REPLAYED), fast.stderr);
+  assert.not.ok(fast.stderr.includes('config loaded'), 'the config is not loaded');
+  const fresh = (events: Record<string, unknown>[]) => events.filter((e) => e['type'] === 'done').map((e) => `${e['id']}:${e['status']}`).sort();
+  assert.equal(fresh(fast.events), fresh(full.events));
+  assert.equal({...summaryOf(fast.events), durationMs: 0}, {...summaryOf(full.events), durationMs: 0});
+  const text = await rig.exec(TARGETS, ENV);
+  assert.match(text.stderr, /ran 0 · restored 0 · fresh 5 · failed 0/);
+  const summaries = readdirSync(rig.path('.bevbuild/history')).filter((f) => f.endsWith('.summary.json'));
+  const last = JSON.parse(readFileSync(rig.path(`.bevbuild/history/${summaries.sort().at(-1)}`), 'utf8')) as {fresh: number; nodes: unknown[]};
+  assert.is(last.fresh, 5);
+  assert.is(last.nodes.length, 5);
+}));
+
+test('one file changed among 2,000: the full check runs and only its consumers rerun', withTimeout(async () => {
+  await using rig = await stamped();
+  rig.write({'data/5.bin': 'changed\n'});
+  const r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED));
+  assert.equal(executedIds(r.events), ['count', 'five']);
+}));
+
+test('the config changed: the full check runs and rebuilds what it changed', withTimeout(async () => {
+  await using rig = await stamped();
+  rig.write({'bevbuild.config.ts': config('cat "$1" > "$2"; echo x >> "$2"')});
+  const r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED));
+  assert.equal(executedIds(r.events), ['a', 'b']);
+}));
+
+test('a file the config reads while declaring changed: the full check sees the new declaration', withTimeout(async () => {
+  const decl = `import {readFileSync} from 'node:fs';
+import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
+const echo = defineRule({name: 'test/echo', version: 1, params: z.object({text: z.string()}), inputs: () => [], outputs: () => ['out/e.txt'],
+  argv: (p, ctx) => ['sh', '-c', 'printf %s "$1" > "$2"', 'sh', p.text, ctx.out('out/e.txt')]});
+export default defineConfig({artifacts: {e: echo({text: readFileSync(new URL('./params.txt', import.meta.url), 'utf8')})}});
+`;
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': decl, 'params.txt': 'one'});
+  assert.is((await rig.json(['e'], ENV)).code, 0);
+  await untilStamped(rig, ['e']);
+  rig.write({'params.txt': 'two'});
+  const r = await rig.json(['e'], ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED));
+  assert.equal(executedIds(r.events), ['e']);
+  assert.is(rig.read('out/e.txt'), 'two');
+}));
+
+test('no stamp, another environment, or an output edited by hand: the full check runs', withTimeout(async () => {
+  await using rig = await stamped();
+  rmSync(rig.path('.bevbuild/state/noop-stamp.json'));
+  let r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED));
+  assert.is(summaryOf(r.events).fresh, 5);
+  // That full no-op stamped again; a variable the config reads (the rule version) changes its answer.
+  r = await rig.json(TARGETS, {...ENV, RULE_VERSION: '2'});
+  assert.not.ok(r.stderr.includes(REPLAYED));
+  assert.is(summaryOf(r.events).executed, 5);
+  await rig.json(TARGETS, ENV); // back to version 1 (restored from the store): the stamp after the next no-op
+  await untilStamped(rig, TARGETS);
+  assert.ok((await rig.json(TARGETS, ENV)).stderr.includes(REPLAYED), 'replayed again once nothing changes');
+  writeFileSync(rig.path('out/b.txt'), 'edited by hand\n');
+  r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED));
+  assert.equal(executedIds(r.events).concat(r.events.filter((e) => e['status'] === 'restored').map((e) => e['id'] as string)), ['b']);
+  assert.is(rig.read('out/b.txt'), 'hello\nhello\n');
+}));
+
+test.run();
