@@ -151,7 +151,8 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
           skipped: list.filter((n) => n.status === 'skipped').length,
           durationMs: e.durationMs,
           criticalPath: criticalPath(opts.graph, nodes),
-          nodes: list,
+          // Fresh nodes are only counted: a no-op build of thousands of nodes stays a small file.
+          nodes: list.filter((n) => n.status !== 'fresh'),
         };
         try {
           // Written in place, no temp file: a torn summary reads as "no summary" (readRunSummary),
@@ -199,10 +200,16 @@ export function criticalPath(graph: Graph, nodes: ReadonlyMap<string, RunNodeSum
     best.set(id, {ms: ms + (nodes.get(id)!.durationMs || 0), prev});
   }
   let end: string | undefined;
-  for (const [id, b] of best) if (!end || b.ms > best.get(end)!.ms) end = id;
+  let endMs = -1;
+  for (const [id, b] of best) {
+    if (b.ms > endMs) {
+      end = id;
+      endMs = b.ms;
+    }
+  }
   const ids: string[] = [];
-  for (let id = end; id; id = best.get(id)!.prev) ids.unshift(id);
-  return {ids, durationMs: end ? best.get(end)!.ms : 0};
+  for (let id = end; id; id = best.get(id)!.prev) ids.push(id);
+  return {ids: ids.reverse(), durationMs: end ? best.get(end)!.ms : 0};
 }
 
 /** Run ids in the history, oldest first. */
