@@ -176,7 +176,13 @@ class View {
       this.failed.add(id);
     } else if (e.type === 'summary') {
       this.running.clear();
-      void this.refresh();
+      void this.refresh().then((r) => {
+        // An edit broke the config: keep showing the last good view and say why.
+        if (!r.ok) {
+          this.opts.warn(r.error.message);
+          this.broadcast({type: 'problem', message: r.error.message});
+        }
+      });
     }
     const pass = ['run-start', 'start', 'done', 'failed', 'skipped', 'summary'];
     if (pass.includes(e.type)) this.broadcast({...e, ...(id && this.ids.includes(id) ? {state: this.stateOf(id)} : {})});

@@ -284,6 +284,7 @@ function connect() {
   es.onerror = () => $('#live').classList.remove('on');
   es.onmessage = (m) => {
     const e = JSON.parse(m.data);
+    if (e.type === 'problem') $('#workspace').textContent = `${graph.root} — not refreshed: ${e.message}`;
     if (e.type === 'states') {
       for (const [id, s] of Object.entries(e.states)) setState(id, s);
       updateCounts();
