@@ -286,6 +286,7 @@ function connect() {
     const e = JSON.parse(m.data);
     if (e.type === 'problem') $('#workspace').textContent = `${graph.root} — not refreshed: ${e.message}`;
     if (e.type === 'states') {
+      $('#workspace').textContent = graph.root + (graph.targets.length ? `  [${graph.targets.join(' ')}]` : '');
       for (const [id, s] of Object.entries(e.states)) setState(id, s);
       updateCounts();
       if (selected && !$('#panel').hidden) void select(selected);
