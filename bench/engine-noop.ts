@@ -32,13 +32,14 @@ function line(name: string, value: string, peer: string, ratio: string): void {
 }
 
 /** Median wall time of a command over RUNS runs (after one warm-up); `before` runs untimed before each. */
-function time(cmd: string, args: string[], cwd: string, before?: (i: number) => void): number {
-  spawnSync(cmd, args, {cwd, stdio: 'ignore'});
+function time(cmd: string, args: string[], cwd: string, before?: (i: number) => void, env: Record<string, string> = {}): number {
+  const o = {cwd, stdio: 'ignore' as const, env: {...process.env, ...env}};
+  spawnSync(cmd, args, o);
   const t: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     before?.(i);
     const s = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, {cwd, stdio: 'ignore'});
+    const r = spawnSync(cmd, args, o);
     t.push(Number(process.hrtime.bigint() - s) / 1e6);
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
   }
@@ -110,6 +111,8 @@ ${arts.join('\n')}
   const bb = time(process.execPath, [BEVBUILD, ...targets], dir);
   line('no-op, 1,000-node graph (bevbuild)', ms(bb), 'limit 100 ms', of(bb, 100));
   line('  node -e 0 (process start)', ms(nodeStart), 'limit 2× node start', `${(bb / nodeStart).toFixed(1)}× node start`);
+  const full = time(process.execPath, [BEVBUILD, ...targets], dir, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
+  line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(full), '', `stamp/full ${(bb / full).toFixed(2)}×`);
   const rss = peakRssMb([BEVBUILD, ...targets], dir);
   line('  peak RSS of that no-op', rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`, 'limit 100 MB', rss === undefined ? '(no /usr/bin/time)' : of(rss, 100));
   // One leaf edited: planning only (--dry-run runs no tool), the edit in place for every run.
@@ -165,6 +168,8 @@ export default defineConfig({artifacts: {count: count({}), first: first({})}});
   execFileSync(process.execPath, [BEVBUILD, 'count', 'first'], {cwd: big, stdio: 'ignore'});
   const k = time(process.execPath, [BEVBUILD, 'count', 'first'], big);
   line('no-op, 30,000-file input dir (warm memo)', ms(k), 'limit 150 ms', of(k, 150));
+  const kFull = time(process.execPath, [BEVBUILD, 'count', 'first'], big, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
+  line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(kFull), '', `stamp/full ${(k / kFull).toFixed(2)}×`);
   // One file changed: its consumers (count) rerun, `first` stays fresh; the tool's own time included.
   const changed = join(big, 'data', 'd7', '7.bin');
   const c = time(process.execPath, [BEVBUILD, 'count', 'first'], big, (i) => writeFileSync(changed, `changed ${i}`));
