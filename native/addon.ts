@@ -33,6 +33,8 @@ export interface NativeGateSpec {
   frameIds: string[];
   consts: {name: string; path: string}[];
   device: string;
+  /** OpenVINO CPU inference threads; 0 = the device default. */
+  threads: number;
   params: DecodeParams;
 }
 

@@ -2,7 +2,7 @@
  * CLI of the native gate (what the `validate-int8` rule runs):
  *
  *   node --import tsx native/validate-cli.ts --addon <dir> --fp32 a.onnx[,b.onnx] --int8 a.xml[,b.xml]
- *     --frames DIR [--const name=file ...] --preset kitti|v2x [--device CPU] [--score-threshold x]
+ *     --frames DIR [--const name=file ...] --preset kitti|v2x [--device CPU] [--threads 1] [--score-threshold x]
  *     [--filter-labels 7,8|none] [--max-box-diff 0] [--min-recall r] --out DIR
  *
  * Writes DIR/validation.json (verdicts, margins: deterministic), DIR/timings.json (varies every
@@ -20,7 +20,7 @@ import {validateInt8, type ValidateArgs} from './validate.ts';
 
 const USAGE =
   'usage: validate-cli --addon DIR --fp32 a.onnx[,b.onnx] --int8 a.xml[,b.xml] --frames DIR [--const name=file ...] ' +
-  '--preset kitti|v2x [--device CPU] [--score-threshold x] [--filter-labels 7,8|Bicycle,Pedestrian|none] [--max-box-diff N] [--min-recall r] --out DIR';
+  '--preset kitti|v2x [--device CPU] [--threads 1] [--score-threshold x] [--filter-labels 7,8|Bicycle,Pedestrian|none] [--max-box-diff N] [--min-recall r] --out DIR';
 
 const num = (flag: string, v: string): Result<number> =>
   Number.isFinite(Number(v)) && v.trim() !== '' ? ok(Number(v)) : fail('invalid-args', `${flag} expects a number, got '${v}'`);
@@ -40,6 +40,12 @@ export function parseArgv(argv: string[]): Result<{args: ValidateArgs; out: stri
       case '--int8': args.int8 = v.split(',').filter(Boolean); break;
       case '--frames': args.framesDir = v; break;
       case '--device': args.device = v; break;
+      case '--threads': {
+        const n = num(flag, v);
+        if (!n.ok) return n;
+        args.threads = n.value;
+        break;
+      }
       case '--out': out = v; break;
       case '--preset':
         if (v !== 'kitti' && v !== 'v2x') return fail('invalid-args', `--preset expects kitti or v2x, got '${v}'`);

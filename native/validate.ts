@@ -22,6 +22,8 @@ export const ValidateArgsSchema = z.object({
   consts: z.array(z.object({name: z.string().min(1), path: z.string().min(1)})).default([]),
   preset: z.enum(['kitti', 'v2x']),
   device: z.string().min(1).default('CPU'),
+  /** CPU inference threads: 1 by default, so counts do not depend on the host's cores; 0 = OpenVINO's default. */
+  threads: z.number().int().min(0).default(1),
   scoreThreshold: z.number().min(0).max(1).optional(),
   filterLabels: z.array(z.number().int().min(0).max(9)).optional(),
   /** Per frame: most boxes that may differ (unmatched on either side). */
@@ -141,6 +143,7 @@ export async function validateInt8(raw: ValidateArgs): Promise<Result<GateRun>> 
       frameIds: ids.value,
       consts: a.consts.map((c) => ({name: c.name, path: resolve(c.path)})),
       device: a.device,
+      threads: a.threads,
       params,
     });
   } catch (e) {

@@ -65,7 +65,7 @@ test('IR without its .bin is bad input before OpenVINO runs; the addon alone rej
   assert.ok(addon.ok);
   if (!addon.ok) return;
   const spec = {fp32: [m.path('unified_fp32.onnx')], int8: [join(d, 'q.xml')], framesDir: m.frames, frameIds: ['000000'],
-    consts: [{name: 'indices', path: m.indices}], device: 'CPU', params: resolveParams('kitti')};
+    consts: [{name: 'indices', path: m.indices}], device: 'CPU', threads: 1, params: resolveParams('kitti')};
   const err = await addon.value.validate(spec).then(() => undefined, (x: Error & {code?: string}) => x);
   assert.ok(err instanceof Error);
   assert.is(err?.code, 'OV_READ_MODEL_FAILED');

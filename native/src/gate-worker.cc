@@ -106,6 +106,7 @@ Napi::Value Validate(const Napi::CallbackInfo& info) {
   spec.frames_dir = str_field(o, "framesDir");
   spec.frame_ids = str_array_field(o, "frameIds");
   spec.device = str_field(o, "device");
+  spec.threads = static_cast<int>(num_field(o, "threads"));
   const Napi::Array consts = o.Get("consts").As<Napi::Array>();
   for (uint32_t i = 0; i < consts.Length(); ++i) {
     const Napi::Object c = consts.Get(i).As<Napi::Object>();

@@ -76,7 +76,7 @@ void check_format(const std::string& path) {
 }
 
 std::vector<Stage> load_chain(ov::Core& core, const std::vector<std::string>& paths, const std::string& device,
-                              bool force_f32) {
+                              bool force_f32, int threads) {
   std::vector<Stage> chain;
   for (const auto& path : paths) {
     std::shared_ptr<ov::Model> model;
@@ -95,6 +95,10 @@ std::vector<Stage> load_chain(ov::Core& core, const std::vector<std::string>& pa
       ov::AnyMap cfg;
       // The FP32 side is the reference: keep it f32 even on devices that default to f16/bf16.
       if (force_f32) cfg[ov::hint::inference_precision.name()] = ov::element::f32;
+      if (threads > 0 && device == "CPU") {
+        cfg[ov::inference_num_threads.name()] = threads;
+        cfg[ov::num_streams.name()] = ov::streams::Num(1);
+      }
       s.compiled = core.compile_model(model, device, cfg);
       s.request = s.compiled.create_infer_request();
     } catch (const std::exception& e) {
@@ -227,11 +231,11 @@ GateResult run_gate(const GateSpec& spec) {
   r.ov_version = ov::get_openvino_version().buildNumber;
   const auto t0 = Clock::now();
   ov::Core core;
-  std::vector<Stage> fp32 = load_chain(core, spec.fp32, spec.device, true);
+  std::vector<Stage> fp32 = load_chain(core, spec.fp32, spec.device, true, spec.threads);
   // Both sides f32 for everything not quantized: on CPUs with bf16 support OpenVINO would
   // otherwise run the float parts in bf16 (heatmap logits moved by up to 5 on this machine), and
   // the gate would measure bf16 noise instead of what INT8 quantization changed.
-  std::vector<Stage> int8 = load_chain(core, spec.int8, spec.device, true);
+  std::vector<Stage> int8 = load_chain(core, spec.int8, spec.device, true, spec.threads);
   r.compile_ms = ms_since(t0);
   r.pipeline = detect_pipeline(fp32, "FP32");
   if (detect_pipeline(int8, "INT8") != r.pipeline) {

@@ -16,6 +16,9 @@ struct GateSpec {
   std::vector<std::string> frame_ids;  // manifest.txt order
   std::vector<std::pair<std::string, std::string>> consts;  // input name, .npy or geometry .bin
   std::string device = "CPU";
+  // OpenVINO inference threads (0: the device default). A fixed count keeps results independent of the
+  // host's cores: work split across threads may round differently.
+  int threads = 1;
   DecodeParams params;
 };
 
