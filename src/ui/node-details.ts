@@ -11,7 +11,7 @@ import type {PlanEvent} from '../commands/plan.ts';
 import type {OpenWorkspace} from '../engine/open-workspace.ts';
 import {runLogFile, tail} from '../engine/run-node.ts';
 import {collectLineage} from '../lineage/collect.ts';
-import {renderLineageText} from '../lineage/render.ts';
+import {renderLineageText, toolchainSummary} from '../lineage/render.ts';
 import {readProvenance} from '../provenance/reader.ts';
 import {historyDir, listRunIds, readRunSummary, type RunNodeSummary} from '../reporting/run-history.ts';
 
@@ -71,6 +71,8 @@ export interface NodeDetails {
   lastRun: LastRun | undefined;
   lineage: Awaited<ReturnType<typeof collectLineage>>['nodes'][number] | undefined;
   lineageText: string;
+  /** One line for the toolchain (`python 3.11.7 · 31 distributions · openvino …`), as `lineage` prints it. */
+  toolchainSummary: string | undefined;
   provenance: {digest: string; signed: boolean; buildType: string; subjects: {name: string; digest: string}[]} | undefined;
 }
 
@@ -91,6 +93,7 @@ export async function nodeDetails(ws: OpenWorkspace, plan: ReadonlyMap<string, P
     lastRun: await lastRun(ws, id),
     lineage: lineage.nodes.find((n) => n.id === id),
     lineageText: renderLineageText(lineage),
+    toolchainSummary: node.toolchain ? toolchainSummary(lineage.nodes.find((n) => n.id === id)?.toolchain?.facts) : undefined,
     provenance: p
       ? {digest: p.digest, signed: p.signed, buildType: p.statement.predicate.buildDefinition.buildType, subjects: p.statement.subject.map((s) => ({name: s.name ?? '', digest: s.digest?.['sha256'] ?? ''}))}
       : undefined,

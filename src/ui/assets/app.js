@@ -163,7 +163,10 @@ function renderNode(d) {
     ...(l?.sources ?? []).map((s) => h('tr', {}, h('td', {class: 'mono'}, s.path), h('td', {class: 'mono', title: s.digest}, `${s.kind} ${String(s.digest).slice(0, 12)}`)))];
   out.push(inputs.length ? h('table', {}, h('tbody', {}, inputs)) : h('p', {class: 'muted'}, 'none recorded (never built here)'));
   out.push(h('h3', {}, 'Toolchain'));
-  out.push(l?.toolchain ? h('pre', {}, `${l.toolchain.id}\n${JSON.stringify(l.toolchain.facts ?? 'not built here', null, 1).slice(0, 1500)}`) : h('p', {class: 'muted'}, 'none'));
+  out.push(l?.toolchain
+    ? h('div', {}, h('p', {}, h('a', {href: '#', onclick: (ev) => (ev.preventDefault(), select(l.toolchain.id))}, l.toolchain.id), `: ${d.toolchainSummary}`),
+        l.toolchain.facts ? h('details', {}, h('summary', {}, 'fingerprint'), h('pre', {}, JSON.stringify(l.toolchain.facts, null, 1).slice(0, 4000))) : null)
+    : h('p', {class: 'muted'}, 'none'));
   out.push(h('h3', {}, 'Provenance'));
   out.push(d.provenance
     ? h('div', {}, h('p', {}, `${d.provenance.signed ? 'signed' : 'unsigned'} in-toto statement `, h('code', {}, d.provenance.digest.slice(0, 16)), ` · ${d.provenance.buildType}`),
