@@ -69,7 +69,7 @@ test('deterministic nodes are byte-identical, a declared nondeterministic export
   assert.match(binDiff!.detail, /^bytes differ from offset \d+ \(weights of constant "head\.weight"\)$/, 'an IR weight difference names the constant');
 }));
 
-test('--nodes re-runs only the matching nodes (the rest come from the store); an undeclared semantic-only difference gets a hint; text output', withTimeout(async () => {
+test('--nodes re-runs only the matching nodes (the rest come from the store); an undeclared semantic-only difference gets a hint; sources edited since the build are named, not blamed on the tool', withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   await workspace(rig);
   const only = await rig.exec(['audit', '--rebuild', 'noisy/m', '--nodes', 'onnx/*']);
@@ -82,6 +82,11 @@ test('--nodes re-runs only the matching nodes (the rest come from the store); an
   assert.match(plain.stdout, '✘ not reproducible           onnx/plain');
   assert.match(plain.stdout, /out\/plain\.onnx: semantic-equal — bytes differ from offset \d+; semantically equal as onnx \(kind guessed/);
   assert.match(plain.stdout, 'hint: bytes differ but every difference means the same');
+  rig.write({'src.txt': 'edited after the build'});
+  const drift = await rig.exec(['audit', '--rebuild', 'onnx/m']);
+  assert.is(drift.code, 1);
+  assert.match(drift.stdout, '? sources changed since      data/ckpt');
+  assert.match(drift.stdout, 'the rerun read other sources than the recorded build (input-changed: src.txt)');
   const usage = await rig.exec(['audit', '--rebuild']);
   assert.is(usage.code, 2);
 }));

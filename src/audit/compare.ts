@@ -13,6 +13,8 @@ import {binTensorAt} from '../../cache/semantic/openvino-ir.ts';
 import {kindApplies, semanticDifference} from '../../cache/semantic/semantic-digest.ts';
 import type {OutputEntry} from '../../cache/store-types.ts';
 import type {TreeManifest} from '../../cache/tree.ts';
+import type {KeyRecord} from '../engine/action-key.ts';
+import {canonicalJson} from '../engine/canonical-json.ts';
 import {semanticKinds} from '../engine/semantic-outputs.ts';
 import type {GraphNode} from '../graph/graph.ts';
 
@@ -23,7 +25,7 @@ export interface FileVerdict {
   detail?: string;
 }
 
-export type NodeStatus = 'reproducible' | 'reproducible-semantically' | 'not-reproducible';
+export type NodeStatus = 'reproducible' | 'reproducible-semantically' | 'not-reproducible' | 'inputs-changed';
 
 export interface NodeVerdict {
   status: NodeStatus;
@@ -122,4 +124,22 @@ export function firstDifferingByte(a: string, b: string): number {
     closeSync(fa);
     closeSync(fb);
   }
+}
+
+/**
+ * What the rerun read that the recorded build did not: source inputs (not other nodes' outputs,
+ * which a rerun makes itself), params and declared env. Non-empty means the workspace changed
+ * since that build, so differing outputs say nothing about reproducibility.
+ */
+export function inputDrift(recorded: KeyRecord | undefined, rerun: KeyRecord): string[] {
+  if (!recorded) return ['no key record of the recorded build (built before this workspace kept them)'];
+  const out: string[] = [];
+  const names = [...new Set([...Object.keys(recorded.inputs), ...Object.keys(rerun.inputs)])].sort();
+  for (const n of names) {
+    if (n.startsWith('@') || recorded.inputs[n] === rerun.inputs[n]) continue;
+    out.push(`${recorded.inputs[n] === undefined ? 'input-added' : rerun.inputs[n] === undefined ? 'input-removed' : 'input-changed'}: ${n}`);
+  }
+  if (canonicalJson(recorded.params ?? null) !== canonicalJson(rerun.params ?? null)) out.push('params-changed');
+  if (canonicalJson(recorded.env) !== canonicalJson(rerun.env)) out.push('env-changed');
+  return out;
 }

@@ -13,7 +13,7 @@ import {StatMemo} from '../../cache/stat-memo.ts';
 import type {OutputEntry} from '../../cache/store-types.ts';
 import {loadConfig} from '../config/load-config.ts';
 import type {Diagnostic} from '../diagnostics.ts';
-import {actionKey} from '../engine/action-key.ts';
+import {actionKey, type KeyRecord} from '../engine/action-key.ts';
 import type {EngineContext} from '../engine/engine-context.ts';
 import {keyRecordOf} from '../engine/input-digests.ts';
 import {NodeState} from '../engine/node-state.ts';
@@ -31,6 +31,8 @@ export interface RebuiltNode {
   recorded: OutputEntry[];
   /** What the rerun produced (for `rerun` nodes that succeeded). */
   rebuilt: OutputEntry[] | undefined;
+  /** What the rerun consumed (for `rerun` nodes): compared with the recorded build's key record. */
+  keyRecord: KeyRecord | undefined;
   failure: Failure | undefined;
 }
 
@@ -87,26 +89,26 @@ export async function rebuildInScratch(
         }
       }
       outputs.set(id, recorded);
-      nodes.push({id, how: 'recorded', recorded, rebuilt: undefined, failure: undefined});
+      nodes.push({id, how: 'recorded', recorded, rebuilt: undefined, keyRecord: undefined, failure: undefined});
       continue;
     }
     onNode(id, 'rerun');
-    const res = await rerun(scratch, node, outputs, signal, settings);
+    const keyRecord = await keyRecordOf(scratch, node, (d) => outputs.get(d), () => undefined);
+    const res = await rerun(scratch, node, keyRecord, outputs, signal, settings);
     if (!res.ok) {
-      nodes.push({id, how: 'rerun', recorded, rebuilt: undefined, failure: res.error});
+      nodes.push({id, how: 'rerun', recorded, rebuilt: undefined, keyRecord, failure: res.error});
       return ok({scratch, nodes}); // what depends on it cannot run: the report ends here
     }
     outputs.set(id, res.value);
-    nodes.push({id, how: 'rerun', recorded, rebuilt: res.value, failure: undefined});
+    nodes.push({id, how: 'rerun', recorded, rebuilt: res.value, keyRecord, failure: undefined});
   }
   return ok({scratch, nodes});
 }
 
-async function rerun(scratch: EngineContext, node: GraphNode, outputs: Map<string, OutputEntry[]>, signal: AbortSignal, settings: RerunSettings): Promise<Result<OutputEntry[], Failure>> {
+async function rerun(scratch: EngineContext, node: GraphNode, keyRecord: KeyRecord, outputs: Map<string, OutputEntry[]>, signal: AbortSignal, settings: RerunSettings): Promise<Result<OutputEntry[], Failure>> {
   // One node at a time: a node needing N GPUs gets the first N of the build's GPU pool.
   if (node.resources.gpu > settings.gpuIds.length) return fail('no-gpu', `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${settings.gpuIds.length}`, {nodeId: node.id});
   const outputsOf = (id: string) => outputs.get(id);
-  const keyRecord = await keyRecordOf(scratch, node, outputsOf, () => undefined);
   const runId = `audit-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const res = await runNode(scratch, {node, key: actionKey(keyRecord), keyRecord, runId, gpus: settings.gpuIds.slice(0, node.resources.gpu), signal, outputsOf, passthroughEnv: settings.passthroughEnv, executors: settings.executors});
   return res.ok ? ok(res.value.outputs) : res;

@@ -7,7 +7,7 @@
  */
 import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
-import {compareOutputs, type NodeVerdict} from '../audit/compare.ts';
+import {compareOutputs, inputDrift, type NodeVerdict} from '../audit/compare.ts';
 import {rebuildInScratch} from '../audit/rebuild.ts';
 import type {Options} from '../cli-options.ts';
 import {discoverGpus} from '../engine/resources.ts';
@@ -61,19 +61,22 @@ export async function auditRebuildCommand(opts: Options, signal: AbortSignal): P
         results.push({id: n.id, verdict: undefined, failure: `${n.failure.message}${n.failure.details?.length ? `\n    ${n.failure.details.slice(-8).join('\n    ')}` : ''}`});
         continue;
       }
-      results.push({id: n.id, verdict: compareOutputs(ws.graph.nodes.get(n.id)!, n.recorded, n.rebuilt!, ws.store, run.value.scratch.store)});
+      const verdict = compareOutputs(ws.graph.nodes.get(n.id)!, n.recorded, n.rebuilt!, ws.store, run.value.scratch.store);
+      // Differing outputs from different sources prove nothing: say the workspace moved on instead.
+      const drift = verdict.status === 'not-reproducible' ? inputDrift(ws.state.keyRecord(n.id), n.keyRecord!) : [];
+      results.push({id: n.id, verdict: drift.length ? {...verdict, status: 'inputs-changed', hint: `the rerun read other sources than the recorded build (${drift.slice(0, 4).join('; ')}${drift.length > 4 ? '; …' : ''}): build first (\`bevbuild ${targets.join(' ')}\`), then audit`} : verdict});
     }
     const count = (s: string) => results.filter((r) => r.verdict?.status === s).length;
     const failed = results.filter((r) => r.failure).length;
-    const summary = {rerun: results.length, reproducible: count('reproducible'), semantically: count('reproducible-semantically'), notReproducible: count('not-reproducible'), failed};
+    const summary = {rerun: results.length, reproducible: count('reproducible'), semantically: count('reproducible-semantically'), notReproducible: count('not-reproducible'), inputsChanged: count('inputs-changed'), failed};
     if (opts.json) {
       for (const r of results) process.stdout.write(`${JSON.stringify({type: 'audit-rebuild-node', id: r.id, status: r.verdict?.status ?? 'failed', ...(r.verdict ? {files: r.verdict.files.filter((f) => f.status !== 'identical'), ...(r.verdict.hint ? {hint: r.verdict.hint} : {})} : {message: r.failure})})}\n`);
       process.stdout.write(`${JSON.stringify({type: 'audit-rebuild', targets, ...summary})}\n`);
     } else {
       for (const r of results) process.stdout.write(`${renderNode(r.id, r.verdict, r.failure, ws.graph.nodes.get(r.id)!.rule.nondeterministic)}\n`);
-      process.stdout.write(`\n${summary.rerun} node(s) re-run: ${summary.reproducible} byte-identical, ${summary.semantically} equal in meaning (declared nondeterministic), ${summary.notReproducible} not reproducible${failed ? `, ${failed} failed (scratch workspace kept: ${scratchDir})` : ''}\n`);
+      process.stdout.write(`\n${summary.rerun} node(s) re-run: ${summary.reproducible} byte-identical, ${summary.semantically} equal in meaning (declared nondeterministic), ${summary.notReproducible} not reproducible${summary.inputsChanged ? `, ${summary.inputsChanged} built from changed sources since` : ''}${failed ? `, ${failed} failed (scratch workspace kept: ${scratchDir})` : ''}\n`);
     }
-    return summary.notReproducible || failed ? EXIT.failed : EXIT.ok;
+    return summary.notReproducible || summary.inputsChanged || failed ? EXIT.failed : EXIT.ok;
   } finally {
     if (!keep) rmSync(scratchDir, {recursive: true, force: true});
   }
@@ -87,6 +90,8 @@ function renderNode(id: string, v: NodeVerdict | undefined, failure: string | un
       ? `✔ reproducible               ${id}`
       : v.status === 'reproducible-semantically'
         ? `≈ reproducible (semantics)   ${id} — declared nondeterministic: ${why}`
-        : `✘ not reproducible           ${id}`;
+        : v.status === 'inputs-changed'
+          ? `? sources changed since      ${id}`
+          : `✘ not reproducible           ${id}`;
   return [head, ...diffs.map((f) => `    ${f.path}: ${f.status}${f.detail ? ` — ${f.detail}` : ''}`), ...(v.hint ? [`    hint: ${v.hint}`] : [])].join('\n');
 }
