@@ -57,10 +57,15 @@ function setup(): Promise<Env> {
     const page = await browser.newPage();
     await page.setViewport({width: 1880, height: 820}); // the whole 22-node graph beside the panel (README screenshots)
     const errors: string[] = [];
+    const elsewhere: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => {
+      if (!r.url().startsWith(url)) elsewhere.push(r.url());
+    });
     await page.goto(url);
     await page.waitForSelector('body[data-ready="1"]');
     assert.equal(errors, [], 'the page runs without script errors');
+    assert.equal(elsewhere, [], 'everything the page loads comes from the ui server (no CDN, no network)');
     return {rig, ui: ui.child, browser, page};
   })();
   return env;
