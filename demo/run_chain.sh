@@ -4,13 +4,13 @@
 # drives the same commands through its rules.
 #
 #   demo/run_chain.sh [WORKDIR]        (default: a new mktemp -d)
-# Env: BEV_PY (default /work/devenv-bev/bin/python), OV_PY (default /work/devenv-ov/bin/python),
+# Env: BEV_PY (default ~/bevlite-bev/bin/python), OV_PY (default ~/bevlite-ov/bin/python),
 #      FRAMES (40), N_CALIB (12), N_VAL (8)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="${1:-$(mktemp -d /tmp/bevlite-chain.XXXXXX)}"
-BEV_PY="${BEV_PY:-/work/devenv-bev/bin/python}"
-OV_PY="${OV_PY:-/work/devenv-ov/bin/python}"
+BEV_PY="${BEV_PY:-$HOME/bevlite-bev/bin/python}"
+OV_PY="${OV_PY:-$HOME/bevlite-ov/bin/python}"
 FRAMES="${FRAMES:-40}"; N_CALIB="${N_CALIB:-12}"; N_VAL="${N_VAL:-8}"
 mkdir -p "$WORK/T"
 # copy the sources only (*.py, *.yaml), never outputs of earlier in-place runs
