@@ -10,16 +10,8 @@ if command -v chromium >/dev/null 2>&1; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
-    echo "install-browser: chromium missing; installing needs root or passwordless sudo" >&2
-    exit 3
-  fi
-fi
-echo "install-browser: installing chromium"
-# Wait for another apt/dpkg (install-servers.sh, a second test run) instead of failing.
-APT=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
-$SUDO "${APT[@]}" update
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+apt_install_or_exit install-browser chromium fonts-dejavu-core
 $SUDO "${APT[@]}" install -y --no-install-recommends chromium fonts-dejavu-core
 dpkg-query -W -f='install-browser: ${Package} ${Version}\n' chromium 2>/dev/null || true

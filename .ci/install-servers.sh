@@ -19,18 +19,9 @@ if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
-    echo "install-servers: ${need[*]} missing; installing needs root or passwordless sudo" >&2
-    exit 3
-  fi
-fi
-echo "install-servers: installing ${need[*]}"
-# Wait for another apt/dpkg (e.g. a second test run installing at the same time) instead of failing;
-# the variable is passed through env because sudo drops the caller's environment.
-APT=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
-$SUDO "${APT[@]}" update
+# shellcheck source=lib/apt.sh
+source "$(dirname "$0")/lib/apt.sh"
+apt_install_or_exit install-servers "${need[@]}"
 # nginx-light was dropped from newer Debian releases; fall back to plain nginx.
 if ! $SUDO "${APT[@]}" install -y --no-install-recommends "${need[@]}"; then
   fallback=("${need[@]/nginx-light/nginx}")

@@ -13,6 +13,7 @@ import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, write
 import {join, relative} from 'node:path';
 import type {Graph} from '../graph/graph.ts';
 import type {BuildEvent, Reporter} from './events.ts';
+import type {BuildSummary} from '../engine/build.ts';
 
 /** How many runs the history keeps. */
 export const HISTORY_LIMIT = 50;
@@ -41,19 +42,14 @@ export interface RunNodeSummary {
 }
 
 /** `<runId>.summary.json`. */
-export interface RunSummary {
+export interface RunSummary
+  extends Pick<BuildSummary, 'executed' | 'restored' | 'fresh' | 'failed' | 'skipped' | 'durationMs'> {
   format: 1;
   runId: string;
   startedAt: string;
   finishedAt: string;
   argv: string[];
   targets: string[];
-  executed: number;
-  restored: number;
-  fresh: number;
-  failed: number;
-  skipped: number;
-  durationMs: number;
   /** The chain of dependent nodes whose durations add up to the most: what bounded this run. */
   criticalPath: {ids: string[]; durationMs: number};
   nodes: RunNodeSummary[];

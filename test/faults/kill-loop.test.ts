@@ -16,6 +16,7 @@ import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from '../util/rig-test.ts';
 import {WorkspaceRig, executedIds, shConfig} from '../util/workspace-rig.ts';
+import {prng} from '../util/prng.ts';
 
 const test = suite('faults/kill-loop');
 const SEED = Number(process.env['BEVBUILD_FAULT_SEED'] ?? 20261130);
@@ -27,17 +28,6 @@ const config = shConfig(`    a: sh({script: 'seq 1 $((20000 + V)) > "$1"; sleep 
     c: sh({script: 'cat "$1"/* | sha256sum > "$2"; sleep 0.05', inputs: ['out/b'], outputs: ['out/c.txt']}),
     d: sh({script: 'printf "#!/bin/sh\\\\necho %s\\\\n" "$(cat "$1")" > "$2"; chmod +x "$2"', inputs: ['out/c.txt'], outputs: ['bin/d']}),`);
 
-/** mulberry32: a tiny seeded PRNG, so a failing iteration can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The workspace outside `.bevbuild/`: path → kind, mode and content digest. */
 function snapshot(dir: string): Record<string, string> {
