@@ -65,9 +65,8 @@ test('a no-op after a no-op replays the stamp: same events, and the run is in th
   const text = await rig.exec(TARGETS, ENV);
   assert.match(text.stderr, /ran 0 · restored 0 · fresh 5 · failed 0/);
   const summaries = readdirSync(rig.path('.bevbuild/history')).filter((f) => f.endsWith('.summary.json'));
-  const last = JSON.parse(readFileSync(rig.path(`.bevbuild/history/${summaries.sort().at(-1)}`), 'utf8')) as {fresh: number; nodes: unknown[]};
+  const last = JSON.parse(readFileSync(rig.path(`.bevbuild/history/${summaries.sort().at(-1)}`), 'utf8')) as {fresh: number};
   assert.is(last.fresh, 5);
-  assert.is(last.nodes.length, 5);
 }));
 
 test('one file changed among 2,000: the full check runs and only its consumers rerun', withTimeout(async () => {

@@ -9,8 +9,8 @@
  *    (dev:ino:size:mtime:ctime:mode, symlinks followed too);
  *  - every path the build digested through the stat memo (source inputs, outputs) has the same
  *    digest, checked through the memo exactly as the build checks it (one lstat per file).
- * Any doubt falls back to the full build: no stamp, another format or engine, an fs read by file
- * descriptor, an observed file modified within a second of the recording (racy), any event but
+ * Any doubt falls back to the full build: no stamp, another format or engine, an observed file
+ * modified within a second of the recording (racy), any event but
  * "fresh" (a warning, a run, a restore), a program run while the config loads, a non-zero exit,
  * `--dry-run`, `--force`, watch mode, or `BEVBUILD_NOOP_STAMP=off`. Housekeeping under `.bevbuild/` (history, lock, temps, the store) is
  * not an input and is not observed.
@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import {createHash} from 'node:crypto';
 import {syncBuiltinESMExports} from 'node:module';
 import {basename, dirname, join, resolve, sep} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import type {Options} from '../cli-options.ts';
 import type {StatMemo} from '../../cache/stat-memo.ts';
 import type {Graph} from '../graph/graph.ts';
@@ -47,7 +48,9 @@ interface Stamp {
   targets: string[];
 }
 
-const WATCHED = ['readFileSync', 'existsSync', 'statSync', 'lstatSync', 'readdirSync', 'realpathSync', 'accessSync', 'opendirSync', 'openSync'] as const;
+/** What reads the file system by path, in node:fs (sync and callback forms) and node:fs/promises. */
+const WATCHED_SYNC = ['readFileSync', 'existsSync', 'statSync', 'lstatSync', 'readdirSync', 'realpathSync', 'readlinkSync', 'accessSync', 'opendirSync', 'openSync'] as const;
+const WATCHED_ASYNC = ['readFile', 'stat', 'lstat', 'readdir', 'realpath', 'readlink', 'access', 'opendir', 'open'] as const;
 /** A config that runs a program while declaring (`git describe`…) may declare differently next time. */
 const SPAWNS = ['spawnSync', 'execSync', 'execFileSync'] as const;
 /** One recorder at a time (node:fs is patched process-wide): a nested build (ui) records nothing. */
@@ -113,17 +116,20 @@ export class NoopRecorder {
         return orig.apply(this, a);
       }, orig);
     }
-    const target = fs as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const name of WATCHED) {
-      const orig = target[name]!;
-      this.#originals.set(name, orig);
-      const seen = this.#seen;
-      const wrapped = Object.assign(function (this: unknown, p: unknown, ...rest: unknown[]) {
-        if (typeof p === 'string' || p instanceof URL || Buffer.isBuffer(p)) seen.add(resolve(p instanceof URL ? p.pathname : String(p)));
-        return orig.call(this, p, ...rest);
-      }, orig); // keeps realpathSync.native
-      target[name] = wrapped;
-    }
+    const seen = this.#seen;
+    const watch = (target: Record<string, (...a: unknown[]) => unknown>, names: readonly string[], prefix: string) => {
+      for (const name of names) {
+        const orig = target[name]!;
+        this.#originals.set(`${prefix}${name}`, orig);
+        target[name] = Object.assign(function (this: unknown, p: unknown, ...rest: unknown[]) {
+          if (typeof p === 'string' || Buffer.isBuffer(p)) seen.add(resolve(String(p)));
+          else if (p instanceof URL && p.protocol === 'file:') seen.add(fileURLToPath(p));
+          return orig.call(this, p, ...rest);
+        }, orig); // keeps realpathSync.native
+      }
+    };
+    watch(fs as never, [...WATCHED_SYNC, ...WATCHED_ASYNC], '');
+    watch(fs.promises as never, WATCHED_ASYNC, 'promises.');
     syncBuiltinESMExports();
   }
 
@@ -160,8 +166,10 @@ export class NoopRecorder {
   finish(exitCode: number): void {
     const target = fs as unknown as Record<string, unknown>;
     const cp = childProcess as unknown as Record<string, unknown>;
+    const promises = fs.promises as unknown as Record<string, unknown>;
     for (const [name, orig] of this.#originals) {
       if (name.startsWith('child_process.')) cp[name.slice('child_process.'.length)] = orig;
+      else if (name.startsWith('promises.')) promises[name.slice('promises.'.length)] = orig;
       else target[name] = orig;
     }
     syncBuiltinESMExports();
