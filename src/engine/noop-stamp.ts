@@ -81,12 +81,17 @@ function stampOf(abs: string): {stamp: string; newestMs: number} {
   }
 }
 
-/** Bookkeeping of bevbuild itself, which changes on every build without changing any answer. */
+/**
+ * Bookkeeping of bevbuild itself, which changes on every build without changing any answer: the
+ * history, logs, lock, store and the state dir's other files. Not `envs/` (toolchains a rule may
+ * list while declaring) nor the runs dir itself (a run dir appearing means a build, or an orphan).
+ */
 function housekeeping(abs: string, p: WorkspacePaths): boolean {
   const under = (dir: string) => abs === dir || abs.startsWith(dir + sep);
-  if (abs === p.runs) return false; // a run dir appearing means a build happened (or an orphan)
+  if (abs === p.runs) return false;
   if (under(p.state)) return !(dirname(abs) === p.state && /^(?:nodes\.json|config-cache\.json|config-[0-9a-f]{16}\.mjs)$/.test(basename(abs)));
-  return under(p.dir) || under(p.cache);
+  if (abs === p.dir || (dirname(abs) === p.dir && basename(abs).startsWith('.lock-'))) return true;
+  return [p.cache, p.logs, p.runs, join(p.dir, 'history'), join(p.dir, 'lock')].some(under);
 }
 
 /**
@@ -233,7 +238,8 @@ export async function replayNoop(opts: Options): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-  if (stamp.format !== FORMAT || stamp.engine !== process.env['BEVBUILD_ENGINE_ID'] || stamp.key !== invocationKey(opts)) return undefined;
+  if (stamp?.format !== FORMAT || stamp.engine !== process.env['BEVBUILD_ENGINE_ID'] || stamp.key !== invocationKey(opts)) return undefined;
+  if (![stamp.observed, stamp.digests, stamp.fresh, stamp.order, stamp.targets].every(Array.isArray)) return undefined;
   const started = Date.now();
   const {acquireWorkspaceLock} = await import('./workspace-lock.ts');
   // Not waiting behind another build: it is changing what the stamp describes.
