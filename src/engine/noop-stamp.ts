@@ -19,7 +19,7 @@ import childProcess from 'node:child_process';
 import fs from 'node:fs';
 import {createHash} from 'node:crypto';
 import {syncBuiltinESMExports} from 'node:module';
-import {basename, dirname, join, resolve, sep} from 'node:path';
+import {basename, dirname, isAbsolute, join, resolve, sep} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Options} from '../cli-options.ts';
 import type {StatMemo} from '../../cache/stat-memo.ts';
@@ -127,7 +127,8 @@ export class NoopRecorder {
         const orig = target[name]!;
         this.#originals.set(`${prefix}${name}`, orig);
         target[name] = Object.assign(function (this: unknown, p: unknown, ...rest: unknown[]) {
-          if (typeof p === 'string' || Buffer.isBuffer(p)) seen.add(resolve(String(p)));
+          if (typeof p === 'string') seen.add(isAbsolute(p) ? p : resolve(p));
+          else if (Buffer.isBuffer(p)) seen.add(resolve(p.toString()));
           else if (p instanceof URL && p.protocol === 'file:') seen.add(fileURLToPath(p));
           return orig.call(this, p, ...rest);
         }, orig); // keeps realpathSync.native
@@ -167,6 +168,14 @@ export class NoopRecorder {
     };
   }
 
+  /** Whether the memo digested the path or a directory above it (whose manifest covers it). */
+  #digested(p: string): boolean {
+    for (let d = p; ; d = dirname(d)) {
+      if (this.#digests.has(d)) return true;
+      if (dirname(d) === d) return false;
+    }
+  }
+
   /** Restores node:fs and, after a pure no-op, writes the stamp. Never throws (a stamp is an optimization). */
   finish(exitCode: number): void {
     const target = fs as unknown as Record<string, unknown>;
@@ -187,7 +196,7 @@ export class NoopRecorder {
       if (exitCode !== 0 || !this.#pure || this.#fresh.length === 0) return;
       const observed: [string, string][] = [];
       for (const p of new Set([...this.#seen, join(ws.paths.state, 'nodes.json'), ...externalImports(this.#seen, ws.paths.state)])) {
-        if (this.#digests.has(p) || housekeeping(p, ws.paths)) continue;
+        if (this.#digested(p) || housekeeping(p, ws.paths)) continue;
         const {stamp, newestMs} = stampOf(p);
         if (newestMs > this.#started - RACY_MS) return; // written during (or just before) this build
         observed.push([p, stamp]);
