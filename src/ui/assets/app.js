@@ -86,7 +86,11 @@ function updateCounts() {
   $('#counts').textContent = `${Object.keys(graph.states).length} nodes: ` + Object.entries(c).map(([s, n]) => `${n} ${STATE_WORDS[s]}`).join(', ');
 }
 
+// Each keystroke asks the server; answers can arrive out of order, so only the newest request may
+// repaint (otherwise the answer for "d" could land after the one for "deploy/**").
+let filterSeq = 0;
 async function applyFilter() {
+  const seq = ++filterSeq;
   const glob = $('#filter').value.trim();
   let keep;
   if (glob) {
@@ -96,6 +100,7 @@ async function applyFilter() {
       keep = new Set();
     }
   }
+  if (seq !== filterSeq) return;
   for (const g of document.querySelectorAll('.node')) g.classList.toggle('dim', Boolean(keep) && !keep.has(g.dataset.id));
   for (const e of document.querySelectorAll('.edge')) e.classList.toggle('dim', Boolean(keep) && !(keep.has(e.dataset.from) && keep.has(e.dataset.to)));
 }
