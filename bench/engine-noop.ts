@@ -16,20 +16,13 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {availableParallelism, loadavg, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {ensureVenv} from '../test/util/venv.ts';
+import {API, BEVBUILD, line, runsOption} from './common.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const BEVBUILD = join(repo, 'bin', 'bevbuild.js');
-const API = join(repo, 'src', 'index.ts');
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+const RUNS = runsOption(7);
 const W = 100;
 const L = 10;
 
-function line(name: string, value: string, peer: string, ratio: string): void {
-  console.log(`${name.padEnd(44)}  ${value.padStart(12)}  ${peer.padStart(26)}  ${ratio}`);
-}
 
 /** Median wall time of a command over RUNS runs (after one warm-up); `before` runs untimed before each. */
 function time(cmd: string, args: string[], cwd: string, before?: (i: number) => void, env: Record<string, string> = {}): number {
@@ -80,7 +73,9 @@ function peerLine(name: string, measure: () => void): void {
 const dir = mkdtempSync(join(tmpdir(), 'bevbuild-bench-noop-'));
 try {
   const peer = peers();
-  console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores: above the core count, walls stretch — read the ratios`);
+  const load = loadavg();
+  const busy = load[0]! > availableParallelism() ? ' (busy: walls stretch, read the ratios)' : '';
+  console.log(`load average ${load.map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores${busy}`);
   // --- 1. the layered graph, in bevbuild, ninja, make and snakemake -----------------------------
   mkdirSync(join(dir, 'in'));
   for (let i = 0; i < W; i++) writeFileSync(join(dir, 'in', `${i}.txt`), `input ${i}\n`);

@@ -14,19 +14,12 @@ import {generateKeyPairSync} from 'node:crypto';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {makeDemoWorkspace} from '../test/util/demo-workspace.ts';
+import {API, BEVBUILD, line, runsOption} from './common.ts';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const BEVBUILD = join(repo, 'bin', 'bevbuild.js');
-const API = join(repo, 'src', 'index.ts');
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const RUNS = runsOption(5);
 const N = 60;
 
-function line(name: string, value: string, peer: string, ratio: string): void {
-  console.log(`${name.padEnd(44)}  ${value.padStart(12)}  ${peer.padStart(26)}  ${ratio}`);
-}
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
 
