@@ -1,4 +1,11 @@
-"""Checkpoint files (`epoch_N.pth`, `latest.pth`): a pickle of {"meta": {...}, "state_dict": {name: ndarray}}.
+"""Checkpoint files (`epoch_N.pth`, `latest.pth`): a pickle of {"meta": {...}, "state_dict": {name: ndarray},
+"train_state": {...}}.
+
+`train_state` is everything the training loop needs to continue exactly where the epoch ended
+(optimizer moments, step counter, RNG state, the cells mined for the next epoch), so a run resumed
+with `--resume_from epoch_N.pth` ends with the same bytes as one that never stopped. Files are
+written to a temporary name and renamed: a run killed while saving never leaves a truncated
+checkpoint under a name a resume would pick.
 
 Only builtins and numpy arrays are stored, so loading uses the restricted unpickler. `meta` carries
 the effective config hash, `use_bevpool`, the lidar encoder type and the preset so exporters can
@@ -12,8 +19,31 @@ import os
 from .io import die, load_pkl, save_pkl
 
 
-def save_checkpoint(path: str, state: dict, meta: dict) -> None:
-    save_pkl(path, {"meta": dict(meta), "state_dict": {k: v for k, v in sorted(state.items())}})
+def save_checkpoint(path: str, state: dict, meta: dict, train_state: dict | None = None) -> None:
+    ck = {"meta": dict(meta), "state_dict": {k: v for k, v in sorted(state.items())}}
+    if train_state is not None:
+        ck["train_state"] = train_state
+    tmp = f"{path}.tmp{os.getpid()}"
+    save_pkl(tmp, ck)
+    os.replace(tmp, path)
+
+
+def load_train_state(path: str, config_hash: str) -> tuple[dict, dict]:
+    """`(meta, train_state)` of a checkpoint to resume from; exits unless it was written by a run of
+    the same effective config (a resume continues that run, it does not fine-tune another)."""
+    if not os.path.isfile(path):
+        die(f"resume_from: checkpoint not found: {path}")
+    try:
+        ck = load_pkl(path)
+        meta, ts = ck["meta"], ck.get("train_state")
+    except Exception as e:  # noqa: BLE001
+        die(f"resume_from: {path}: not a bevlite checkpoint ({e})")
+    if ts is None:
+        die(f"resume_from: {path} carries no training state (written by an older train.py); train from scratch")
+    if meta.get("config_hash") != config_hash:
+        die(f"resume_from: {path} was written with config hash {str(meta.get('config_hash'))[:12]}, this run has "
+            f"{config_hash[:12]}: resume only continues the same config (use load_from semantics for another)")
+    return meta, ts
 
 
 def load_checkpoint(path: str, spec=None, require_bevpoolv2: bool = False) -> tuple[dict, dict]:

@@ -289,8 +289,9 @@ def load_config(path: str, overrides: list[str] | None = None) -> dict:
 
 
 def config_hash(cfg: dict) -> str:
-    """Digest of the effective config, minus run-only keys; stored in checkpoints."""
-    clean = {k: v for k, v in cfg.items() if k not in ("run_dir",)}
+    """Digest of the effective config, minus run-only keys (where the run writes, what it resumes
+    from: a resumed run is the same training); stored in checkpoints."""
+    clean = {k: v for k, v in cfg.items() if k not in ("run_dir", "resume_from")}
     return hashlib.sha256(json.dumps(clean, sort_keys=True).encode()).hexdigest()
 
 

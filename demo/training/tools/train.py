@@ -16,6 +16,14 @@ What is fitted (numpy, deterministic given `seed`):
     on everything above the ground, and on random background, with hard-negative mining after
     each epoch. Loss: weighted margin-BCE on the 10 heatmap channels (confident scores, away from
     the deploy thresholds) + dense L1 regression around object centres.
+Resuming (mmcv's `resume_from`, set like any key: `--resume_from <run_dir>/epoch_N.pth`): the run
+continues after epoch N from the checkpoint's training state (weights, Adam moments, step counter,
+RNG state, the hard negatives mined for epoch N+1), so it ends with the same bytes as a run that was
+never interrupted. SIGTERM, SIGINT and SIGUSR1 (SLURM's `--signal` warning before a time limit)
+stop the run at the next step boundary; a signal that arrives while an epoch is being scored and
+saved lets that checkpoint finish first. The tool then names the last complete checkpoint and exits
+with 128 + the signal number. (The real mmcv runner has no such handler: there the last
+`epoch_N.pth` written before the kill is what a resume starts from.)
 `--no-dist` is accepted for CLI compatibility (the demo is always single-process). Without it the
 real tool needs torchpack dist-run; the demo only prints a note.
 """
@@ -27,6 +35,7 @@ import hashlib
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -35,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bevlite import model as M  # noqa: E402
-from bevlite.ckpt import save_checkpoint  # noqa: E402
+from bevlite.ckpt import load_train_state, save_checkpoint  # noqa: E402
 from bevlite.config import config_hash, dump_yaml, load_or_exit  # noqa: E402
 from bevlite.data import build_dataset, load_sample  # noqa: E402
 from bevlite.io import die  # noqa: E402
@@ -104,7 +113,27 @@ def targets(spec: M.Spec, boxes: np.ndarray, labels: np.ndarray) -> tuple[np.nda
     return cls, reg, near
 
 
+class StopFlag:
+    """Remembers the first stop signal; the loop checks it at step and epoch boundaries."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+            signal.signal(s, self._on)
+
+    def _on(self, signum, _frame) -> None:
+        self.signum = self.signum or signum
+
+    def exit_if_set(self, log, run_dir: str, done: int, where: str) -> None:
+        if self.signum is None:
+            return
+        last = os.path.join(run_dir, f"epoch_{done}.pth") if done else "none (no epoch finished)"
+        log(f"received {signal.Signals(self.signum).name} {where}: stopping; last complete checkpoint: {last}")
+        sys.exit(128 + self.signum)
+
+
 def main() -> None:
+    stop = StopFlag()
     ap = argparse.ArgumentParser(description="Train the bevlite demo model.")
     ap.add_argument("config")
     ap.add_argument("--run-dir", default=None)
@@ -113,6 +142,7 @@ def main() -> None:
     cfg = load_or_exit(args.config, opts)
     t0 = time.time()
     chash = config_hash(cfg)
+    resume_from = cfg.get("resume_from")
     run_dir = args.run_dir
     if run_dir is None:
         try:
@@ -224,8 +254,20 @@ def main() -> None:
     hm_cols = np.r_[0:5, M.PER_TASK:M.PER_TASK + 5]
     reg_cols = [np.r_[5:15], np.r_[M.PER_TASK + 5:M.PER_TASK + 15]]
     step = 0
+    start = 1
+    if resume_from:
+        meta, ts = load_train_state(str(resume_from), chash)
+        for prm, saved in zip(params + mom + vel, ts["params"] + ts["mom"] + ts["vel"]):
+            prm[...] = saved
+        # astype: fresh arrays with numpy's own dtype objects, so the checkpoints this run pickles are
+        # byte-identical to an uninterrupted run's (unpickled dtypes are distinct objects, memoized apart)
+        step, cells = int(ts["step"]), [np.asarray(c).astype(np.int64) for c in ts["cells"]]
+        rng.bit_generator.state = ts["rng"]
+        start = int(meta["epoch"]) + 1
+        log(f"resuming from {resume_from}: epoch {meta['epoch']} done at step {step}; continuing at epoch {start}/{epochs}")
+    stop.exit_if_set(log, run_dir, start - 1, "before training")
 
-    for epoch in range(1, epochs + 1):
+    for epoch in range(start, epochs + 1):
         X = np.concatenate([rows(i, c) for i, c in enumerate(cells)])
         cls = np.concatenate([tg[i][0][c] for i, c in enumerate(cells)])
         reg = np.concatenate([tg[i][1][c] for i, c in enumerate(cells)])
@@ -242,6 +284,7 @@ def main() -> None:
         task_of = np.where(near >= 5, 1, 0)
         te = time.time()
         for _ in range(steps_per_epoch):
+            stop.exit_if_set(log, run_dir, epoch - 1, f"during epoch {epoch}")
             step += 1
             bi = rng.choice(len(X), min(batch, len(X)), replace=False)
             xb, yb, wb = X[bi], Y[bi], W[bi]
@@ -299,9 +342,15 @@ def main() -> None:
                 "bev_side": spec.S, "image_size": spec.image_size, "seed": seed,
                 "format": "bevlite-ckpt-1"}
         path = os.path.join(run_dir, f"epoch_{epoch}.pth")
-        save_checkpoint(path, state, meta)
-        shutil.copyfile(path, os.path.join(run_dir, "latest.pth"))
+        train_state = {"params": [x.copy() for x in params], "mom": [x.copy() for x in mom],
+                       "vel": [x.copy() for x in vel], "step": step, "rng": rng.bit_generator.state,
+                       "cells": [c.copy() for c in cells]}
+        save_checkpoint(path, state, meta, train_state)
+        latest = os.path.join(run_dir, "latest.pth")
+        shutil.copyfile(path, f"{latest}.tmp")
+        os.replace(f"{latest}.tmp", latest)
         log(f"saved {path} (sha256 {hashlib.sha256(open(path, 'rb').read()).hexdigest()[:12]})")
+        stop.exit_if_set(log, run_dir, epoch, f"after epoch {epoch}")
     log(f"done in {time.time() - t0:.1f}s -> {os.path.join(run_dir, 'latest.pth')}")
 
 
