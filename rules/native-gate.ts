@@ -90,7 +90,7 @@ export const validateInt8 = defineRule({
       int8: p.int8.map(ctx.in),
       framesDir: ctx.in(p.framesDir),
       consts: Object.fromEntries(Object.entries(p.consts).map(([k, v]) => [k, ctx.in(v)])),
-      outDir: ctx.out(`${p.outDir}/validation.json`).replace(/\/validation\.json$/, ''),
+      outDir: ctx.outDir(p.outDir),
     });
     // validatorArgv starts with `<node> --import tsx`; use PATH's node and tsx by URL (any cwd).
     return ['node', '--import', TSX, ...argv.slice(3)];

@@ -106,4 +106,27 @@ test('two concurrent bevbuild runs on one workspace both finish correctly', with
   assert.is(summaryOf(third.events).fresh, 2);
 }));
 
+test('ctx.outDir hands a tool the staging dir of its outputs, and refuses a dir holding none', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const dirRule = `
+const toDir = defineRule({
+  name: 'test/to-dir',
+  version: 1,
+  params: z.object({dir: z.string(), outputs: z.array(z.string())}).strict(),
+  outputs: (p) => p.outputs,
+  argv: (p, ctx) => ['bash', '-c', 'for f in a b; do echo $f > "$1/$f.txt"; done', 'sh', ctx.outDir(p.dir)],
+});
+`;
+  rig.write({
+    'bevbuild.config.ts': shConfig(`    good: toDir({dir: 'out/d', outputs: ['out/d/a.txt', 'out/d/b.txt']}),
+    bad: toDir({dir: 'out/elsewhere', outputs: ['out/e/a.txt']}),`).replace('export default', `${dirRule}\nexport default`),
+  });
+  const r = await rig.json(['good']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(rig.read('out/d/b.txt'), 'b\n', 'the tool wrote into the staging dir, and bevbuild placed the outputs');
+  const bad = await rig.exec(['bad']);
+  assert.is.not(bad.code, 0);
+  assert.match(bad.stderr + bad.stdout, /ctx\.outDir\("out\/elsewhere"\) holds no declared output of bad/);
+}));
+
 test.run();

@@ -25,6 +25,7 @@ const ctx = (gpus: string[]): RunContext => ({
   root: '/ws',
   in: (p) => (p.startsWith('/') ? p : `/ws/${p}`),
   out: (p) => `/ws/.bevbuild/runs/r1/out/${p}`,
+  outDir: (d) => `/ws/.bevbuild/runs/r1/out/${d}`,
   tmp: '/ws/.bevbuild/runs/r1/tmp',
   python: () => {
     throw new Error('TAO rules run no host python');

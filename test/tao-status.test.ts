@@ -39,6 +39,7 @@ async function check(rule: Rule<z.ZodType>, params: {outDir: string}, run: strin
     root: repoRoot,
     in: (p) => resolve(repoRoot, p),
     out: (p) => join(stage, p),
+    outDir: (d) => join(stage, d),
     tmp: join(stage, 'tmp'),
     python: () => {
       throw new Error('no python');

@@ -25,5 +25,5 @@ export const syntheticDataset = defineRule({
   inputs: (p) => [...p.code, inRepo(p.repo, 'tools/make_synthetic_dataset.py')],
   outputs: (p) => [`${p.outDir}/training`, `${p.outDir}/ImageSets`],
   cwd: (p) => p.repo,
-  argv: (p, ctx) => [ctx.python(), 'tools/make_synthetic_dataset.py', '--out-dir', ctx.out(`${p.outDir}/training`).replace(/\/training$/, ''), '--variant', p.variant, '--num-frames', String(p.numFrames), '--seed', String(p.seed)],
+  argv: (p, ctx) => [ctx.python(), 'tools/make_synthetic_dataset.py', '--out-dir', ctx.outDir(p.outDir), '--variant', p.variant, '--num-frames', String(p.numFrames), '--seed', String(p.seed)],
 });

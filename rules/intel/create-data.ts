@@ -9,7 +9,6 @@
  * infos to `--out-dir`.
  */
 import {existsSync} from 'node:fs';
-import {dirname} from 'node:path';
 import {defineRule, fail, ok, z} from '../../src/index.ts';
 import {inRepo, repoParams} from './common.ts';
 
@@ -50,7 +49,7 @@ export const createDataKitti = defineRule({
   argv: (p, ctx) =>
     p.view
       ? ['bash', '-c', VIEW, 'create-data-view', ctx.in(p.rootPath), ctx.out(p.outDir), ctx.python(), p.script, p.extraTag]
-      : [ctx.python(), p.script, 'kitti', '--root-path', ctx.in(p.rootPath), '--out-dir', dirname(ctx.out(`${p.outDir}/${p.extraTag}_infos_${p.splits[0]}.pkl`)), '--extra-tag', p.extraTag],
+      : [ctx.python(), p.script, 'kitti', '--root-path', ctx.in(p.rootPath), '--out-dir', ctx.outDir(p.outDir), '--extra-tag', p.extraTag],
   check: (p, ctx) => {
     const missing = p.view ? p.splits.filter((s) => !existsSync(`${ctx.out(p.outDir)}/${p.extraTag}_infos_${s}.pkl`)) : [];
     return missing.length ? fail('output-missing', `create_data.py wrote no ${missing.map((s) => `${p.extraTag}_infos_${s}.pkl`).join(', ')} into the KITTI root view`) : ok(undefined);

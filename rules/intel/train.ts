@@ -4,7 +4,6 @@
  * config and its whole default.yaml chain (pitfall 1: a bevpoolv1 checkpoint is not a bevpoolv2 one).
  * Multi-GPU runs use `torchpack dist-run -np N` (with validation); single process uses `--no-dist`.
  */
-import {dirname} from 'node:path';
 import {defineRule, z} from '../../src/index.ts';
 import {bevpoolV2Guard, configChain, GUARD, inRepo, overrideArgs, repoParams} from './common.ts';
 
@@ -47,7 +46,7 @@ export const train = defineRule({
   executor: (p) => p.executor,
   slurm: (p) => ({gpusPerNode: p.gpus, cpusPerTask: 8}),
   argv: (p, ctx) => {
-    const runDir = dirname(ctx.out(`${p.runDir}/epoch_${p.epochs}.pth`));
+    const runDir = ctx.outDir(p.runDir);
     const tool = [ctx.python(), 'tools/train.py', p.config, '--run-dir', runDir];
     const overrides = overrideArgs({...p.overrides, max_epochs: p.epochs});
     const guard = p.bevpoolV2 ? bevpoolV2Guard({config: p.config}) : [];

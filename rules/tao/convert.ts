@@ -5,7 +5,7 @@
  * own folders bind-mounted read-only inside it: the user's dataset is never written, and what TAO
  * produced lands in staging, where bevbuild checks and records it.
  */
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import {defineRule, z} from '../../src/index.ts';
 import type {ConvertInput} from '../../schemas/tao/convert.ts';
 import {convertArtifacts, splitIds} from './artifacts.ts';
@@ -52,7 +52,7 @@ export const taoConvert = defineRule({
   resources: () => ({cpu: 4, gpu: 1}), // the entrypoint always runs convert under torchrun on 1 GPU (§2.1)
   exitCode: 'check',
   argv: (p, ctx) => {
-    const root = dirname(ctx.out(`${p.outDir}/status.json`));
+    const root = ctx.outDir(p.outDir);
     const mounts = [
       {host: root, container: IN_CONTAINER.data, readOnly: false},
       {host: ctx.in(join(p.kittiRoot, 'ImageSets')), container: `${IN_CONTAINER.data}/ImageSets`, readOnly: true},
@@ -62,7 +62,7 @@ export const taoConvert = defineRule({
     return dockerRunArgv(dockerOpts(p, ctx, mounts, ['bevfusion', 'convert', '-e', `${IN_CONTAINER.specs}/convert.yaml`]));
   },
   check: (p, ctx) => {
-    const root = dirname(ctx.out(`${p.outDir}/status.json`));
+    const root = ctx.outDir(p.outDir);
     const ids = [...new Set(['train.txt', 'val.txt'].flatMap((f) => splitIds(ctx.in(join(p.kittiRoot, 'ImageSets', f)))))];
     return taoCheck({action: 'convert', statusFile: join(root, 'status.json'), verdictFile: ctx.out(`${p.outDir}/${VERDICT_FILE}`), artifacts: () => convertArtifacts(root, p.prefix, ids)}, ctx);
   },

@@ -36,12 +36,12 @@ export const taoEvaluate = defineRule({
       ...dataViewMounts(p, SPLITS, ctx),
       {host: ctx.in(p.specFile), container: `${IN_CONTAINER.specs}/evaluate.yaml`, readOnly: true},
       {host: ctx.in(p.checkpoint), container: checkpointInContainer(p.checkpoint), readOnly: true},
-      {host: ctx.out(`${p.outDir}/status.json`).replace(/\/status\.json$/, ''), container: `${IN_CONTAINER.results}/evaluate`, readOnly: false},
+      {host: ctx.outDir(p.outDir), container: `${IN_CONTAINER.results}/evaluate`, readOnly: false},
     ];
     return dockerRunArgv(dockerOpts(p, ctx, mounts, ['bevfusion', 'evaluate', '-e', `${IN_CONTAINER.specs}/evaluate.yaml`]));
   },
   check: (p, ctx) => {
-    const dir = ctx.out(`${p.outDir}/status.json`).replace(/\/status\.json$/, '');
+    const dir = ctx.outDir(p.outDir);
     return taoCheck(
       {
         action: 'evaluate',

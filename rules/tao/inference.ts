@@ -36,12 +36,12 @@ export const taoInference = defineRule({
       ...dataViewMounts(p, SPLITS, ctx),
       {host: ctx.in(p.specFile), container: `${IN_CONTAINER.specs}/inference.yaml`, readOnly: true},
       {host: ctx.in(p.checkpoint), container: checkpointInContainer(p.checkpoint), readOnly: true},
-      {host: ctx.out(`${p.outDir}/status.json`).replace(/\/status\.json$/, ''), container: `${IN_CONTAINER.results}/inference`, readOnly: false},
+      {host: ctx.outDir(p.outDir), container: `${IN_CONTAINER.results}/inference`, readOnly: false},
     ];
     return dockerRunArgv(dockerOpts(p, ctx, mounts, ['bevfusion', 'inference', '-e', `${IN_CONTAINER.specs}/inference.yaml`]));
   },
   check: (p, ctx) => {
-    const dir = ctx.out(`${p.outDir}/status.json`).replace(/\/status\.json$/, '');
+    const dir = ctx.outDir(p.outDir);
     const frames = splitIds(ctx.in(join(p.kittiRoot, 'ImageSets', 'val.txt'))).length;
     return taoCheck({action: 'inference', statusFile: `${dir}/status.json`, verdictFile: ctx.out(`${p.outDir}/${VERDICT_FILE}`), artifacts: () => inferenceArtifacts(dir, frames)}, ctx);
   },

@@ -45,12 +45,12 @@ export const taoTrain = defineRule({
       ...dataViewMounts(p, SPLITS, ctx),
       {host: ctx.in(p.specFile), container: `${IN_CONTAINER.specs}/train.yaml`, readOnly: true},
       ...(p.fineTuneFrom ? [{host: ctx.in(p.fineTuneFrom), container: checkpointInContainer(p.fineTuneFrom), readOnly: true}] : []),
-      {host: ctx.out(`${p.outDir}/status.json`).replace(/\/status\.json$/, ''), container: `${IN_CONTAINER.results}/train`, readOnly: false},
+      {host: ctx.outDir(p.outDir), container: `${IN_CONTAINER.results}/train`, readOnly: false},
     ];
     return dockerRunArgv(dockerOpts(p, ctx, mounts, ['bevfusion', 'train', '-e', `${IN_CONTAINER.specs}/train.yaml`]));
   },
   check: (p, ctx) => {
-    const dir = ctx.out(`${p.outDir}/status.json`).replace(/\/status\.json$/, '');
+    const dir = ctx.outDir(p.outDir);
     return taoCheck({action: 'train', statusFile: `${dir}/status.json`, verdictFile: ctx.out(`${p.outDir}/${VERDICT_FILE}`), artifacts: () => trainArtifacts(dir, numEpochs(p))}, ctx);
   },
 });

@@ -26,6 +26,12 @@ export interface RunContext {
   in(path: string): string;
   /** Absolute (staging) path where the tool must write the declared output `path`. */
   out(path: string): string;
+  /**
+   * Absolute (staging) path of the workspace-relative directory `dir` holding declared outputs, for
+   * tools told a directory rather than files (`--out-dir`, a container mount). Throws unless a
+   * declared output lies inside `dir`, so a tool is never handed a directory its node does not own.
+   */
+  outDir(dir: string): string;
   /** A fresh scratch directory for this run, deleted afterwards. */
   tmp: string;
   /** Interpreter of the node's toolchain (`toolchain` of the rule); throws if it has none. */

@@ -49,6 +49,7 @@ export function placeholderContext(node: GraphNode): RunContext {
     root: '$WS',
     in: (p) => (p.startsWith('/') ? p : `$WS/${p}`),
     out: (p) => `$OUT/${p}`,
+    outDir: (d) => `$OUT/${d}`,
     tmp: '$TMP',
     python: () => {
       if (!node.toolchain) throw new Error(`rule ${node.rule.name} calls ctx.python() but declares no toolchain`);

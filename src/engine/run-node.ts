@@ -109,6 +109,10 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
         if (!node.outputs.includes(p)) throw new Error(`rule ${node.rule.name}: ctx.out("${p}") is not a declared output of ${node.id}`);
         return outPath(p);
       },
+      outDir: (d) => {
+        if (!node.outputs.some((o) => o.startsWith(`${d}/`))) throw new Error(`rule ${node.rule.name}: ctx.outDir("${d}") holds no declared output of ${node.id}`);
+        return outPath(d);
+      },
       tmp: tmpDir,
       python: () => {
         if (!python) throw new Error(`rule ${node.rule.name} calls ctx.python() but ${node.id} has no toolchain`);

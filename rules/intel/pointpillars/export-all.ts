@@ -23,6 +23,6 @@ export const ppExportAll = defineRule({
   semantic: 'onnx',
   cwd: (p) => p.repo,
   resources: cudaResources,
-  argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.out(`${p.outDir}/head.onnx`).replace(/\/head\.onnx$/, ''), '--python', ctx.python()],
+  argv: (p, ctx) => [ctx.python(), 'export/pointpillars/export_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--out-dir', ctx.outDir(p.outDir), '--python', ctx.python()],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });

@@ -44,6 +44,6 @@ export const ppQuantizeAll = defineRule({
   semantic: (p) => Object.fromEntries(PP_QUANTIZED.filter((f) => f.endsWith('.xml')).map((f) => [`${p.outDir}/${f}`, 'openvino-ir' as const])),
   cwd: (p) => p.repo,
   resources: cudaResources,
-  argv: (p, ctx) => [ctx.python(), 'export/pointpillars/quantize_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--onnx-dir', ctx.in(p.onnxDir), '--out-dir', ctx.out(`${p.outDir}/quantized_head.xml`).replace(/\/quantized_head\.xml$/, ''), '--num-samples', String(p.numSamples), '--python', ctx.python()],
+  argv: (p, ctx) => [ctx.python(), 'export/pointpillars/quantize_all.py', '--config', p.config, '--ckpt', ctx.in(p.checkpoint), '--onnx-dir', ctx.in(p.onnxDir), '--out-dir', ctx.outDir(p.outDir), '--num-samples', String(p.numSamples), '--python', ctx.python()],
   check: async (_p, ctx) => checkNoMissingKeys(await ctx.log()),
 });
