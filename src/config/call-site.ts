@@ -19,7 +19,7 @@ export interface CallSite {
  * config is bundled (with source maps) so this module may run from a copy inside the bundle,
  * while the stack, mapped back through the source map, still names the original files.
  */
-const INTERNAL = /\/src\/config\/(?:call-site|define-rule|define-config)\.ts$/;
+const INTERNAL = /\/src\/config\/(?:call-site|define-rule|define-config|sweep)\.ts$/;
 
 /**
  * A lazily resolved call site. Creating an Error records the raw frames cheaply; formatting them

@@ -26,6 +26,7 @@ import {createRunDir, recordTool} from './run-dirs.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
 import {withSemanticDigests} from './semantic-outputs.ts';
+import {idFileName} from '../graph/node-id.ts';
 
 export interface RunRequest {
   node: GraphNode;
@@ -51,7 +52,7 @@ export interface RunResult {
 
 /** Where a run's combined stdout+stderr goes (also named in failure events). */
 export function runLogFile(logsDir: string, nodeId: string, runId: string): string {
-  return join(logsDir, `${nodeId.replaceAll('/', '__')}.${runId}.log`);
+  return join(logsDir, `${idFileName(nodeId)}.${runId}.log`);
 }
 
 export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Result<RunResult, Failure>> {

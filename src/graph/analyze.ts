@@ -13,10 +13,10 @@ import type {Result} from '../result.ts';
 import {expandGlob, globBase, isGlob} from './glob.ts';
 import type {Graph, GraphNode, ResolvedInput} from './graph.ts';
 import {findCycles} from './cycles.ts';
+import {ID_RULE, isValidId} from './node-id.ts';
 
 const CLEAN_REL = /^(?!\.{1,2}(?:\/|$))(?:[^/\0]+\/)*[^/\0]+$/;
 const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
-const ID_RE = /^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
 
 export function analyze(root: string, configFile: string, spec: LoadedConfigSpec): Result<Graph, Diagnostic[]> {
   const diags: Diagnostic[] = [];
@@ -27,8 +27,8 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
   }
   const nodes = new Map<string, GraphNode>();
   for (const [id, decl] of entries) {
-    if (!ID_RE.test(id) || DOT_SEGMENT.test(id)) {
-      diags.push({code: 'invalid-id', nodeId: id, site: decl.site, message: 'artifact ids are path-like: segments of letters, digits, _ . + - separated by / (no `.` or `..` segments)'});
+    if (!isValidId(id)) {
+      diags.push({code: 'invalid-id', nodeId: id, site: decl.site, message: ID_RULE});
       continue;
     }
     if (nodes.has(id)) {

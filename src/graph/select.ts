@@ -35,11 +35,13 @@ export function selectTargets(graph: Graph, patterns: string[]): Result<string[]
     const near = suggest(pat, ids);
     const command = suggest(pat, COMMANDS, 1)[0];
     const under = ids.filter((id) => id.startsWith(`${pat}/`)).slice(0, 4);
+    const points = ids.filter((id) => id.startsWith(`${pat}@`));
     const notes = [
       ...near.map((n) => `did you mean "${n}"?`),
       ...(command && !pat.includes("/") ? [`did you mean the command \`bevbuild ${command}\`? (see bevbuild --help)`] : []),
       ...(under.length ? [`"${pat}" is a prefix; select all under it with "${pat}/**" (e.g. ${under.join(', ')})`] : []),
-      ...(near.length || under.length || command ? [] : ['list the artifacts with `bevbuild graph --format json` or `bevbuild status`']),
+      ...(points.length ? [`"${pat}" is a sweep of ${points.length} points; select them all with "${pat}@*" (e.g. ${points.slice(0, 2).join(', ')})`] : []),
+      ...(near.length || under.length || points.length || command ? [] : ['list the artifacts with `bevbuild graph --format json` or `bevbuild status`']),
     ];
     diags.push({code: 'unknown-target', message: `unknown target "${raw}"`, notes});
   }

@@ -5,6 +5,7 @@
  * 100+ nodes stay legible.
  */
 import type {Graph} from '../graph/graph.ts';
+import {baseId} from '../graph/node-id.ts';
 
 export const NODE_W = 170;
 export const NODE_H = 30;
@@ -44,7 +45,7 @@ export interface Layout {
  * toolchains share `env`.
  */
 export function laneOf(id: string): string {
-  const segs = id.split('/');
+  const segs = baseId(id).split('/'); // a sweep's points share their base's lane
   if (segs.length < 2 || segs[0] === 'env') return segs[0]!;
   return segs[0] === 'data' ? segs[1]! : segs.slice(1, 3).join('/');
 }
