@@ -1,0 +1,77 @@
+/**
+ * Running a node's tool within a build: first what it needs on disk that the build put off (inputs
+ * restored from the remote by record only, a deferred toolchain), then a slot in the resource
+ * pools, then `runNode`; the result is recorded in the workspace state and uploaded to the remote.
+ */
+import {randomBytes} from 'node:crypto';
+import type {GraphNode} from '../graph/graph.ts';
+import {actionKey} from './action-key.ts';
+import type {BuildRun, Fetched, Keyed, Outcome} from './build-run.ts';
+import {keyRecordOf} from './input-digests.ts';
+import {runLogFile, runNode} from './run-node.ts';
+
+/** Runs a node's tool (its remote-restored inputs fetched, or rebuilt, first). */
+export async function execute(run: BuildRun, keyed: Keyed, reasons: string[]): Promise<Outcome> {
+  const {ctx, opts, reporter} = run;
+  const {node} = keyed;
+  let {key, keyRecord} = keyed;
+  run.forget(node);
+  const inputs = await materializeInputs(run, node);
+  if (!inputs.ok) return run.skip(node.id, 'an input could neither be downloaded from the remote cache nor rebuilt');
+  if (inputs.changed) {
+    // An input rebuilt locally differs from the bytes the remote record named: key what is consumed.
+    keyRecord = await keyRecordOf(ctx, node, run.outputsOf, run.keyOf);
+    key = actionKey(keyRecord);
+    run.keys.set(node.id, key);
+  }
+  const tc = await needToolchain(run, node.toolchain);
+  if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return run.skip(node.id, `toolchain ${node.toolchain} did not build`);
+  if (!run.pools.satisfiable(node.resources.gpu)) {
+    return run.fail(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor 'slurm'`});
+  }
+  // Only the tool run holds pool resources; waiting for dependencies never does (no deadlocks).
+  const grant = await run.pools.acquire(node.resources.cpu, node.resources.gpu, node.exclusive);
+  try {
+    // Re-checked after the wait for a slot: a failure elsewhere may have stopped the build meanwhile.
+    const stopped = run.skipIfStopping(node.id);
+    if (stopped) return stopped;
+    const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    reporter.log({type: 'start', id: node.id, action: 'run', reasons, logFile: runLogFile(ctx.paths.logs, node.id, runId)});
+    const onOutput = opts.stream ? (line: string) => reporter.log({type: 'output', id: node.id, line}) : undefined;
+    const res = await runNode(ctx, {node, key, keyRecord, runId, gpus: grant.gpus, signal: opts.signal, outputsOf: run.outputsOf, passthroughEnv: opts.passthroughEnv, executors: opts.executors, onOutput});
+    if (!res.ok) return run.fail(node.id, res.error, res.error.reason === 'exit-non-zero' || res.error.reason === 'output-missing' ? runLogFile(ctx.paths.logs, node.id, runId) : undefined);
+    run.record({node, key, keyRecord}, res.value.outputs);
+    reporter.log({type: 'done', id: node.id, status: 'executed', durationMs: res.value.durationMs});
+    if (res.value.record && ctx.remote) await ctx.remote.upload(res.value.record);
+    return run.finish(node.id, {status: 'executed', outputs: res.value.outputs});
+  } finally {
+    grant.release();
+  }
+}
+
+/**
+ * Fetches the node's dependencies that were restored from the remote by record only, each once
+ * however many dependents need it. A fetch that fails runs the producer locally instead (see
+ * `carryOut`): a cache is an optimization (DESIGN.md decision 13).
+ */
+async function materializeInputs(run: BuildRun, node: GraphNode): Promise<Fetched> {
+  const results = await Promise.all(
+    node.deps.map((id) => {
+      const f = run.pendingFetch.get(id);
+      if (!f) return {ok: true, changed: false};
+      let p = run.fetches.get(id);
+      if (!p) run.fetches.set(id, (p = f()));
+      return p;
+    }),
+  );
+  return {ok: results.every((r) => r.ok), changed: results.some((r) => r.changed)};
+}
+
+/** Builds a deferred toolchain (once) because a dependent is about to run. */
+async function needToolchain(run: BuildRun, id: string | undefined): Promise<Outcome | undefined> {
+  const o = id ? run.settled.get(id) : undefined;
+  if (!id || !o || o.status !== 'deferred') return o;
+  let p = run.toolchainRuns.get(id);
+  if (!p) run.toolchainRuns.set(id, (p = o.run()));
+  return p;
+}
