@@ -9,10 +9,11 @@
  *   npx bevbuild deploy/kitti/second        # the main job
  *   npx bevbuild 'deploy/**'                # all four deploy directories
  *   npx bevbuild graph deploy/kitti/second  # the picture (Mermaid)
+ *   npx bevbuild sweep/kitti/second/onnx    # a 2×2 lr × epochs sweep, the best checkpoint by val recall, exported
  *
  * Set BEVBUILD_DEMO_FRAMES to change the synthetic dataset size (default 40 frames: half train, half val).
  */
-import {defineConfig} from 'bevbuild';
+import {defineConfig, matrixPoints, sweep} from 'bevbuild';
 import type {ArtifactDecl} from 'bevbuild';
 import {pythonVenv} from './rules/python-venv.ts';
 import {syntheticDataset} from './rules/demo/synthetic-dataset.ts';
@@ -29,6 +30,8 @@ import {ppQuantizeAll} from './rules/intel/pointpillars/quantize-all.ts';
 import {dumpHeadInputs} from './rules/demo/dump-head-inputs.ts';
 import {nativeAddon, validateInt8} from './rules/native-gate.ts';
 import {publish} from './rules/publish.ts';
+import {evalRecall} from './rules/demo/eval-recall.ts';
+import {candidatesOf, select} from './rules/select.ts';
 
 const T = 'demo/training'; // plays the role of the real repo's training/ dir (the tools' cwd)
 const FRAMES = Number(process.env['BEVBUILD_DEMO_FRAMES'] ?? 40);
@@ -116,6 +119,39 @@ function pipelineA(ds: Ds): [string, ArtifactDecl][] {
   ];
 }
 
+/**
+ * A parameter sweep of Pipeline B's training (`sweep/<ds>/second/…`, off the deploy path, so
+ * `deploy/**` never waits for it): one training and one val-recall evaluation per point
+ * (`sweep/kitti/second/train@lr=1e-3,ep=2`, …), `sweep/<ds>/second/best` picks the checkpoint with the
+ * highest recall (ties: fewer epochs, then matrix order) and `sweep/<ds>/second/onnx` exports it.
+ * Add a point to SWEEP_POINTS and only that point, the selection — and the export, if it wins — run.
+ * The demo's learning rate is `demo.lr` (the real repo's is `optimizer.lr`); epochs are `--max_epochs`.
+ */
+const SWEEP_POINTS = [...matrixPoints({lr: [1e-3, 3e-3], ep: [2, 3]})];
+
+function sweepB(ds: Ds): [string, ArtifactDecl][] {
+  const d = DATASETS[ds];
+  const config = `configs/${d.cfg}/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.yaml`;
+  const runDir = (slug: string) => `${T}/work_dirs/${d.cfg}/sweep/${slug}`;
+  const metrics = (slug: string) => `build/sweep/${ds}/second/${slug}/recall.json`;
+  const best = `build/sweep/${ds}/second/best`;
+  const trains = sweep(`sweep/${ds}/second/train`, SWEEP_POINTS, (p, pt) =>
+    train({...bev, ...cpuOnly, config, runDir: runDir(pt.slug), epochs: p.ep, overrides: {'demo.lr': p.lr}, data: [d.root]}));
+  const evals = sweep(`sweep/${ds}/second/eval`, SWEEP_POINTS, (p, pt) =>
+    evalRecall({...bev, ...cpuOnly, config, checkpoint: `${runDir(pt.slug)}/epoch_${p.ep}.pth`, out: metrics(pt.slug), data: [d.root]}));
+  const geo = `${T}/export/geometry_sweep_${ds}`;
+  return [
+    ...trains,
+    ...evals,
+    [`sweep/${ds}/second/best`, select({
+      candidates: candidatesOf(trains.points, trains.base, (pt) => ({metrics: metrics(pt.slug), files: {'model.pth': `${runDir(pt.slug)}/epoch_${pt.params.ep}.pth`, 'configs.yaml': `${runDir(pt.slug)}/configs.yaml`}})),
+      metric: 'recall', direction: 'max', tieBreak: {lowest: 'ep'}, outDir: best,
+    })],
+    [`sweep/${ds}/second/geometry`, precomputeGeometry({...bev, ...cpuOnly, config, checkpoint: `${best}/model.pth`, outDir: geo, data: [d.root]})],
+    [`sweep/${ds}/second/onnx`, exportUnifiedOnnx({...bev, ...cpuOnly, config, checkpoint: `${best}/model.pth`, geometryDir: geo, output: `${T}/export/onnx_sweep_${ds}/bevfusion_unified.onnx`})],
+  ];
+}
+
 export default defineConfig({
   artifacts: [
     ['env/bev', pythonVenv({name: 'bev', requirements: 'demo/requirements-bev.txt'})],
@@ -127,5 +163,6 @@ export default defineConfig({
     ...pipelineB('v2x'),
     ...pipelineA('kitti'),
     ...pipelineA('v2x'),
+    ...sweepB('kitti'),
   ],
 });

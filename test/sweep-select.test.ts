@@ -69,7 +69,7 @@ test('a 2×2 sweep selects by metric; a losing fifth point re-runs one train, on
   sel = JSON.parse(rig.read('selected/t/selection.json'));
   assert.is(sel.winner.id, 'train/t@lr=2,ep=5');
   assert.is(sel.candidates.length, 5);
-  assert.match(sel.why, /tied with 1 other\(s\).*lowest ep \(5\)/);
+  assert.match(sel.why, 'the highest eval.recall (1), tied with train/t@lr=3,ep=7: lowest ep (5), then first in matrix order');
 
   // A sixth point that wins: downstream follows.
   rig.write({'bevbuild.config.ts': config('{lr: 3, ep: 7}, {lr: 4, ep: 3}')});

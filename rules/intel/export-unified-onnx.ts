@@ -22,7 +22,8 @@ export const exportUnifiedOnnx = defineRule({
       ...repoParams,
       ...cudaParams,
       config: z.string().regex(/\.yaml$/),
-      checkpoint: z.string().regex(/epoch_\d+\.pth$/, 'expected an exact epoch_N.pth (latest.pth moves)'),
+      // Any fixed file (a training's epoch_N.pth, a sweep select node's copy of one), never latest.pth.
+      checkpoint: z.string().regex(/(?:^|\/)(?!latest\.pth$)[^/]+\.pth$/, 'expected an exact epoch_N.pth or a select node\'s model.pth (latest.pth moves)'),
       geometryDir: z.string(),
       output: z.string().regex(/\.onnx$/),
       outputBound: z.number().int().positive().default(80000),

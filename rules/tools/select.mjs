@@ -59,16 +59,16 @@ const best = scored.reduce((m, c) => (better(c.value, m) ? c.value : m), scored[
 const tied = scored.filter((c) => c.value === best);
 const tb = spec.tieBreak;
 let winner = tied[0];
+const others = (w) => tied.filter((c) => c !== w).map((c) => c.id).join(', ');
 let why = tied.length === 1 ? `the ${spec.direction === 'max' ? 'highest' : 'lowest'} ${spec.metric} (${best})` : '';
 if (tied.length > 1) {
-  const names = tied.map((c) => c.id).join(', ');
   if (tb === 'first') {
-    why = `the ${spec.direction === 'max' ? 'highest' : 'lowest'} ${spec.metric} (${best}), tied with ${tied.length - 1} other(s) (${names}): first in matrix order`;
+    why = `the ${spec.direction === 'max' ? 'highest' : 'lowest'} ${spec.metric} (${best}), tied with ${others(winner)}: first in matrix order`;
   } else {
     const [dir, param] = 'lowest' in tb ? ['lowest', tb.lowest] : ['highest', tb.highest];
     const pick = dir === 'lowest' ? (a, b) => a < b : (a, b) => a > b;
     for (const c of tied) if (pick(c.params[param], winner.params[param])) winner = c;
-    why = `the ${spec.direction === 'max' ? 'highest' : 'lowest'} ${spec.metric} (${best}), tied with ${tied.length - 1} other(s) (${names}): ${dir} ${param} (${winner.params[param]}), then first in matrix order`;
+    why = `the ${spec.direction === 'max' ? 'highest' : 'lowest'} ${spec.metric} (${best}), tied with ${others(winner)}: ${dir} ${param} (${winner.params[param]}), then first in matrix order`;
   }
 }
 
