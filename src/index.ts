@@ -11,6 +11,9 @@ export type {RuleSpec, Rule, DeclContext, RunContext, CheckContext, InputRef, Re
 export type {ResumeSpec, Checkpoint, CheckpointNaming} from './engine/resume.ts';
 export {sweep, matrixPoints} from './config/sweep.ts';
 export type {Sweep, SweepPoint, Matrix, PointParams, ParamValue} from './config/sweep.ts';
+export {DEFAULT_EXECUTOR, EXECUTOR_NAMES, executorParam} from './executors/registry.ts';
+export type {ExecutorName} from './executors/registry.ts';
+export type {SlurmResources} from './executors/job.ts';
 export {ok, fail} from './result.ts';
 export type {Result, Failure} from './result.ts';
 export {z} from 'zod';

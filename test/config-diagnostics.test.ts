@@ -51,6 +51,18 @@ test('an unknown target gets "did you mean" and exit 2; a glob selects many', wi
   }
 }));
 
+test('an unknown executor or invalid slurm options are configuration errors naming what is expected', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': shConfig(`    a: sh({script: 'echo a > "$1"', outputs: ['out/a']}),`, `
+  executor: () => 'cluster',
+  slurm: () => ({cpusPerTask: 0, gpus: 2}),`)});
+  const r = await rig.exec(['a']);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /unknown executor "cluster": expected one of "local", "slurm"/);
+  assert.match(r.stderr, /slurm options: Too small: expected number to be >0/);
+  assert.match(r.stderr, /slurm options: Unrecognized key: "gpus"/);
+}));
+
 test('a config that throws or exports nothing is a clear configuration error', withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   rig.write({'bevbuild.config.ts': 'throw new Error("boom: DATA_ROOT is not set");\n'});

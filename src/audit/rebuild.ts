@@ -19,7 +19,7 @@ import {keyRecordOf} from '../engine/input-digests.ts';
 import {NodeState} from '../engine/node-state.ts';
 import {runNode} from '../engine/run-node.ts';
 import {analyze} from '../graph/analyze.ts';
-import type {Executor} from '../executors/job.ts';
+import type {ExecutorSet} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {fail, ok, type Failure, type Result} from '../result.ts';
 import {mirrorWorkspace} from './scratch-workspace.ts';
@@ -40,7 +40,7 @@ export interface RebuiltNode {
 export interface RerunSettings {
   gpuIds: string[];
   passthroughEnv: string[];
-  executors: Record<'local' | 'slurm', Executor | undefined>;
+  executors: ExecutorSet;
 }
 
 export interface RebuildRun {

@@ -11,11 +11,10 @@ import {compareOutputs, inputDrift, type NodeVerdict} from '../audit/compare.ts'
 import {rebuildInScratch} from '../audit/rebuild.ts';
 import type {Options} from '../cli-options.ts';
 import {discoverGpus} from '../engine/resources.ts';
-import {runLocal} from '../executors/local.ts';
+import {createExecutors} from '../executors/registry.ts';
 import {globToRegExp} from '../graph/glob.ts';
 import {closure} from '../graph/graph.ts';
 import {EXIT, makeReporter, openAndSelect, printDiagnostics} from './common.ts';
-import {slurmExecutor} from './slurm-setup.ts';
 
 export async function auditRebuildCommand(opts: Options, signal: AbortSignal): Promise<number> {
   const opened = await openAndSelect(opts, makeReporter(opts, 0), false);
@@ -42,7 +41,7 @@ export async function auditRebuildCommand(opts: Options, signal: AbortSignal): P
     const settings = {
       gpuIds: ws.config.pools?.gpu ?? discoverGpus().ids,
       passthroughEnv: ws.config.envPassthrough ?? [],
-      executors: {local: runLocal, slurm: await slurmExecutor()},
+      executors: await createExecutors(),
     };
     const run = await rebuildInScratch(ws, ids, chosen, scratchDir, signal, settings, (id, how) => say(how === 'rerun' ? `↻ rerun     ${id}` : `· recorded  ${id}`));
     if (!run.ok) {

@@ -4,14 +4,13 @@ import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
 import {describeOrphan, sweepRunDirs} from '../engine/run-dirs.ts';
 import {build} from '../engine/build.ts';
 import {closure} from '../graph/graph.ts';
-import {runLocal} from '../executors/local.ts';
+import {createExecutors} from '../executors/registry.ts';
 import type {Options} from '../cli-options.ts';
 import {EXIT, makeReporter, openAndSelect, printDiagnostics} from './common.ts';
 import {discoverGpus} from '../engine/resources.ts';
 import {cannotRunHere} from '../engine/runnable-here.ts';
 import {makeRemote} from './remote-setup.ts';
 import {loadSigningKey} from '../provenance/keys.ts';
-import {slurmExecutor} from './slurm-setup.ts';
 import {recordRun} from '../reporting/run-history.ts';
 import {noopEligible, NoopRecorder} from '../engine/noop-stamp.ts';
 
@@ -82,7 +81,7 @@ async function buildWith(opts: Options, signal: AbortSignal, hooks: BuildHooks, 
       keepGoing: opts.keepGoing,
       dryRun: opts.dryRun,
       passthroughEnv: ws.config.envPassthrough ?? [],
-      executors: {local: runLocal, slurm: await slurmExecutor()},
+      executors: await createExecutors(),
       signal,
       force: opts.force ? new Set(targets) : undefined,
       stream: opts.stream,

@@ -17,7 +17,7 @@ export async function computePlan(ws: OpenWorkspace, targets: string[]): Promise
     close: () => {},
   };
   try {
-    await build(ws, {targets, jobs: 1, gpuIds: [], keepGoing: true, dryRun: true, passthroughEnv: [], executors: {local: undefined, slurm: undefined}, signal: new AbortController().signal});
+    await build(ws, {targets, jobs: 1, gpuIds: [], keepGoing: true, dryRun: true, passthroughEnv: [], executors: {}, signal: new AbortController().signal});
   } finally {
     ws.reporter = saved;
   }

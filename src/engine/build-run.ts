@@ -6,7 +6,7 @@
  */
 import {resolve} from 'node:path';
 import type {OutputEntry} from '../../cache/local-store.ts';
-import type {Executor} from '../executors/job.ts';
+import type {ExecutorSet} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {Reporter} from '../reporting/events.ts';
 import type {Failure} from '../result.ts';
@@ -21,7 +21,7 @@ export interface BuildOptions {
   keepGoing: boolean;
   dryRun: boolean;
   passthroughEnv: string[];
-  executors: Record<'local' | 'slurm', Executor | undefined>;
+  executors: ExecutorSet;
   signal: AbortSignal;
   /** `-B/--force`: these nodes run even when fresh or cached (their dependencies do not). */
   force?: ReadonlySet<string> | undefined;

@@ -4,6 +4,7 @@
  * pools, then `runNode`; the result is recorded in the workspace state and uploaded to the remote.
  */
 import {randomBytes} from 'node:crypto';
+import {offMachineExecutors} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {actionKey} from './action-key.ts';
 import type {BuildRun, Fetched, Keyed, Outcome} from './build-run.ts';
@@ -27,7 +28,7 @@ export async function execute(run: BuildRun, keyed: Keyed, reasons: string[]): P
   const tc = await needToolchain(run, node.toolchain);
   if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return run.skip(node.id, `toolchain ${node.toolchain} did not build`);
   if (!run.pools.satisfiable(node.resources.gpu)) {
-    return run.fail(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor 'slurm'`});
+    return run.fail(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor ${offMachineExecutors().map((e) => `'${e}'`).join(' or ')}`});
   }
   // Only the tool run holds pool resources; waiting for dependencies never does (no deadlocks).
   const grant = await run.pools.acquire(node.resources.cpu, node.resources.gpu, node.exclusive);

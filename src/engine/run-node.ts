@@ -11,10 +11,10 @@ import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
 import type {CheckContext, RunContext} from '../config/define-rule.ts';
-import {runLocal} from '../executors/local.ts';
 import {shellQuote} from '../executors/slurm-script.ts';
 import {followLog} from '../reporting/log-follower.ts';
-import type {ExecJob, Executor} from '../executors/job.ts';
+import type {ExecJob} from '../executors/job.ts';
+import type {ExecutorSet} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {fail, ok, type Failure, type Result} from '../result.ts';
 import {provenanceEnabled, recordProvenance} from '../provenance/collect.ts';
@@ -23,7 +23,6 @@ import {childEnv} from './child-env.ts';
 import {placeOutputs} from './restore.ts';
 import {ioFailure} from './io-failure.ts';
 import {createRunDir, recordTool} from './run-dirs.ts';
-import {keepInterrupted, planResume, resumeArgs} from './resume-run.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
 import {withSemanticDigests} from './semantic-outputs.ts';
@@ -38,7 +37,8 @@ export interface RunRequest {
   signal: AbortSignal;
   outputsOf: OutputsOf;
   passthroughEnv: string[];
-  executors: Record<'local' | 'slurm', Executor | undefined>;
+  /** The executors this run may use (dry runs: none). */
+  executors: ExecutorSet;
   /** `--stream`: called with each line the tool writes to its log while it runs. */
   onOutput?: ((line: string) => void) | undefined;
 }
@@ -65,9 +65,8 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const logFile = runLogFile(ctx.paths.logs, node.id, runId);
   let result: Result<RunResult, Failure> | undefined;
   let ranArgv: string[] | undefined; // for the failure message: the command as it was run
-  const resume = planResume(ctx, node, req.key, stageDir); // resumable nodes: state kept across interruptions
   try {
-    createRunDir(ctx.paths.runs, runId, node.id, resume?.keep); // owned: a killed build's run dir is swept later
+    createRunDir(ctx.paths.runs, runId, node.id); // owned: a killed build's run dir is swept later
     mkdirSync(tmpDir, {recursive: true});
     mkdirSync(dirname(logFile), {recursive: true});
     result = await execute();
@@ -82,7 +81,6 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     // inspection beside the log; it is never recorded or materialized.
     const keep = `${logFile.replace(/\.log$/, '')}.outputs`;
     if (result && !result.ok && ranArgv) result.error.argv ??= ranArgv;
-    keepInterrupted(ctx, resume, result, logFile);
     if (result && !result.ok && node.stage && existsSync(stageDir)) {
       try {
         renameSync(stageDir, keep);
@@ -124,7 +122,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       },
       gpus: req.gpus,
     };
-    const argv = [...node.rule.argv(node.params, runCtx), ...resumeArgs(ctx, resume, logFile).args];
+    const argv = node.rule.argv(node.params, runCtx);
     ranArgv = argv;
     const env = childEnv({
       declared: node.rule.env ? node.rule.env(node.params, runCtx) : {},
@@ -140,12 +138,12 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       cwd: resolve(root, node.cwd),
       env,
       logFile,
-      onStart: (pid) => recordTool(runDir, node.id, pid, resume?.keep),
+      onStart: (pid) => recordTool(runDir, node.id, pid),
       ...(node.timeoutMs ? {timeoutMs: node.timeoutMs} : {}),
       ...(node.slurm ? {slurm: node.slurm} : {}),
     };
-    const executor = req.executors[node.executor] ?? (node.executor === 'local' ? runLocal : undefined);
-    if (!executor) return fail('no-executor', `executor "${node.executor}" is not available (configure it or choose executor "local")`, {nodeId: node.id});
+    const executor = req.executors[node.executor];
+    if (!executor) return fail('no-executor', `executor "${node.executor}" is not available here (known: ${Object.keys(req.executors).join(', ') || 'none'})`, {nodeId: node.id});
     const startedOn = new Date();
     // The command heads its log, so a log read alone says what ran (executors append to it).
     appendFileSync(logFile, `${LOG_HEADER}${node.id} (run ${runId})\n${LOG_HEADER}cwd: ${job.cwd}\n${LOG_HEADER}argv: ${argv.map(shellQuote).join(' ')}\n\n`);

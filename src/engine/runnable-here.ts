@@ -8,6 +8,7 @@
 import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
 import type {Diagnostic} from '../diagnostics.ts';
+import {EXECUTORS, offMachineExecutors} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {NodeState} from './node-state.ts';
 import type {DiscoveredGpus} from './resources.ts';
@@ -16,7 +17,7 @@ export function cannotRunHere(nodes: GraphNode[], root: string, state: NodeState
   const built = (n: GraphNode) => state.get(n.id) !== undefined && n.outputs.every((o) => existsSync(resolve(root, o)));
   const todo = nodes.filter((n) => !built(n));
   const diags: Diagnostic[] = [];
-  const short = todo.filter((n) => n.executor === 'local' && n.resources.gpu > gpus.ids.length);
+  const short = todo.filter((n) => EXECUTORS[n.executor].onThisMachine && n.resources.gpu > gpus.ids.length);
   if (short.length) {
     const most = Math.max(...short.map((n) => n.resources.gpu));
     diags.push({
@@ -24,7 +25,7 @@ export function cannotRunHere(nodes: GraphNode[], root: string, state: NodeState
       site: short[0]!.site,
       message: `${short.length} artifact${short.length === 1 ? '' : 's'} to build need${short.length === 1 ? 's' : ''} a CUDA GPU (up to ${most}) but the gpu pool has ${gpus.ids.length} (${gpus.source}): ${short.map((n) => n.id).join(', ')}`,
       notes: [
-        'build them on a GPU host (see the workspace README), or run them with executor "slurm"',
+        `build them on a GPU host (see the workspace README), or run them with executor ${offMachineExecutors().map((e) => `"${e}"`).join(' or ')}`,
         'pools.gpu in bevbuild.config.ts (or CUDA_VISIBLE_DEVICES) lists the device ids bevbuild may hand out',
         'a toolchain that is CPU-only (such as the demo) declares its rules with gpus: 0',
       ],

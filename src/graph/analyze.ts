@@ -13,6 +13,7 @@ import type {Result} from '../result.ts';
 import {expandGlob, globBase, isGlob} from './glob.ts';
 import type {Graph, GraphNode, ResolvedInput} from './graph.ts';
 import {findCycles} from './cycles.ts';
+import {DEFAULT_EXECUTOR, executorProblems} from '../executors/registry.ts';
 import {ID_RULE, isValidId} from './node-id.ts';
 
 const CLEAN_REL = /^(?!\.{1,2}(?:\/|$))(?:[^/\0]+\/)*[^/\0]+$/;
@@ -163,7 +164,9 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
       : {kind: 'artifact', id: i.artifact},
   );
   const res = call('resources', spec.resources && (() => spec.resources!(p)), {});
-  const executor = call('executor', spec.executor && (() => spec.executor!(p)), 'local' as const);
+  const executor = call('executor', spec.executor && (() => spec.executor!(p)), DEFAULT_EXECUTOR);
+  const slurm = call('slurm', spec.slurm && (() => spec.slurm!(p)), undefined);
+  for (const e of executorProblems(executor, {slurm})) diags.push({code: 'invalid-rule', nodeId: id, site: decl.site, path: e.path, message: `rule ${spec.name}: ${e.message}`});
   const node: GraphNode = {
     id,
     rule: spec,
@@ -176,7 +179,7 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
     cwd: call('cwd', spec.cwd && (() => normPath(root, spec.cwd!(p))), ''),
     resources: {cpu: res.cpu ?? 1, gpu: res.gpu ?? 0},
     executor,
-    slurm: call('slurm', spec.slurm && (() => spec.slurm!(p)), undefined),
+    slurm,
     timeoutMs: call('timeoutMs', spec.timeoutMs && (() => spec.timeoutMs!(p)), undefined),
     exclusive: call('exclusive', spec.exclusive && (() => spec.exclusive!(p)), undefined),
     cache: spec.cache ?? true,

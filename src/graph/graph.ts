@@ -6,6 +6,7 @@ import type {z} from 'zod';
 import type {CallSite} from '../config/call-site.ts';
 import type {Resources, RuleSpec} from '../config/define-rule.ts';
 import type {SlurmResources} from '../executors/job.ts';
+import type {ExecutorName} from '../executors/registry.ts';
 
 export type ResolvedInput =
   | {kind: 'path'; path: string /* workspace-relative posix, or absolute outside the workspace */}
@@ -24,7 +25,7 @@ export interface GraphNode {
   deps: string[];
   cwd: string;
   resources: Required<Resources>;
-  executor: 'local' | 'slurm';
+  executor: ExecutorName;
   slurm: SlurmResources | undefined;
   timeoutMs: number | undefined;
   exclusive: string | undefined;
