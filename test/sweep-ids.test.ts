@@ -8,6 +8,7 @@ import {baseId, formatParamValue, idFileName, isValidId, parseNodeId, pointId, p
 import {globToRegExp} from '../src/graph/glob.ts';
 import {matrixPoints, sweep} from '../src/config/sweep.ts';
 import {defineRule, z} from '../src/index.ts';
+import {laneOf} from '../src/ui/layout.ts';
 
 const test = suite('sweep-ids');
 
@@ -48,6 +49,11 @@ test('file names of ids keep @ = , out of paths', () => {
   assert.is(idFileName('train/kitti/second@lr=1e-4,ep=3'), 'train__kitti__second~lr-1e-4+ep-3');
   assert.is(pointSlug([['lr', 1e-4], ['ep', 3]]), 'lr-1e-4+ep-3');
   assert.not.match(idFileName('a/b@x=1,y=2'), /[@=,/%]/);
+});
+
+test('a sweep point shares its base\'s lane in the ui', () => {
+  assert.is(laneOf('sweep/kitti/second/train@lr=1e-3,ep=2'), 'kitti/second');
+  assert.is(laneOf('train/kitti/second@lr=1e-4'), laneOf('train/kitti/second'));
 });
 
 test('target globs select sweep points', () => {
