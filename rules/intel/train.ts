@@ -3,6 +3,8 @@
  * an **exact** `epoch_N.pth` (never `latest.pth`, a moving symlink), keyed by the exact leaf
  * config and its whole default.yaml chain (pitfall 1: a bevpoolv1 checkpoint is not a bevpoolv2 one).
  * Multi-GPU runs use `torchpack dist-run -np N` (with validation); single process uses `--no-dist`.
+ * Resumable: an interrupted run continues from its last complete `epoch_N.pth` with the torchpack
+ * override `--resume_from PATH` (mmcv's `resume_from`: epoch, iteration, optimizer state).
  */
 import {DEFAULT_EXECUTOR, defineRule, executorParam, z} from '../../src/index.ts';
 import {bevpoolV2Guard, configChain, GUARD, inRepo, overrideArgs, repoParams} from './common.ts';
@@ -45,6 +47,8 @@ export const train = defineRule({
   resources: (p) => ({cpu: 2, gpu: p.gpus}),
   executor: (p) => p.executor,
   slurm: (p) => ({gpusPerNode: p.gpus, cpusPerTask: 8}),
+  // mmcv writes epoch_N.pth, then points latest.pth (a symlink) at it: that one is complete.
+  resume: (p) => ({dir: p.runDir, checkpoint: {prefix: 'epoch_', suffix: '.pth', pointer: 'latest.pth'}, args: (ckpt) => ['--resume_from', ckpt.path]}),
   argv: (p, ctx) => {
     const runDir = ctx.outDir(p.runDir);
     const tool = [ctx.python(), 'tools/train.py', p.config, '--run-dir', runDir];

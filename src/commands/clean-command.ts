@@ -1,6 +1,7 @@
 /**
  * `bevbuild clean [targets]`: deletes the workspace copies of outputs (the store keeps them, so
  * the next build restores instead of re-running). `--all` also deletes the store and envs.
+ * Kept partial runs of the cleaned nodes (resumable training, `.bevbuild/partial/`) go too.
  * Both take the workspace lock first: deleting the store, state or envs under a running build
  * would break it, so clean waits for that build to finish (and says so).
  */
@@ -9,6 +10,7 @@ import {join, resolve} from 'node:path';
 import type {Options} from '../cli-options.ts';
 import {workspacePaths} from '../engine/workspace.ts';
 import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
+import {mib, sweepPartials} from '../engine/resume.ts';
 import {sweepStrayTemps} from '../../cache/stray-temps.ts';
 import {closure} from '../graph/graph.ts';
 import {EXIT, makeReporter, openAndSelect} from './common.ts';
@@ -37,10 +39,13 @@ export async function cleanCommand(opts: Options): Promise<number> {
     }
     await sweepStrayTemps(ws.graph.root, ids.flatMap((id) => ws.graph.nodes.get(id)!.outputs), ws.store.root); // leftovers of killed builds
     ws.state.save();
+    const cleaned = new Set(ids);
+    const partial = sweepPartials(paths.dir, (p) => p.nodeId !== undefined && cleaned.has(p.nodeId));
+    const partialNote = partial.removed ? `; removed ${partial.removed} partial run(s) (${mib(partial.bytes)})` : '';
     // Everything but the lock we hold (and a waiting process's half-made one); the emptied directory
     // goes when the lock is released.
     if (opts.all) for (const name of readdirSync(paths.dir)) if (name !== 'lock' && !name.startsWith('.lock-')) rmSync(join(paths.dir, name), {recursive: true, force: true});
-    process.stderr.write(`removed ${removed} output path(s) of ${ids.length} artifact(s)${opts.all ? ' and the whole .bevbuild/ (store, state, envs, logs)' : '; the store still holds them (next build restores)'}\n`);
+    process.stderr.write(`removed ${removed} output path(s) of ${ids.length} artifact(s)${partialNote}${opts.all ? ' and the whole .bevbuild/ (store, state, envs, logs)' : '; the store still holds them (next build restores)'}\n`);
     return EXIT.ok;
   } finally {
     lock.value.release();

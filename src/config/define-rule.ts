@@ -7,6 +7,7 @@
 import {z} from 'zod';
 import type {SlurmResources} from '../executors/job.ts';
 import type {ExecutorName} from '../executors/registry.ts';
+import type {ResumeSpec} from '../engine/resume.ts';
 import type {Result} from '../result.ts';
 import {lazyCallSite, type CallSite} from './call-site.ts';
 import {SEMANTIC_KINDS, type SemanticKind} from '../../cache/semantic/kinds.ts';
@@ -112,6 +113,13 @@ export interface RuleSpec<S extends z.ZodType> {
   executor?: (p: z.output<S>) => ExecutorName;
   /** Options of the `slurm` executor (sbatch resources), checked when the config is analysed. */
   slurm?: (p: z.output<S>) => SlurmResources;
+  /**
+   * How the tool continues an interrupted run (training): the state directory, how checkpoints are
+   * named, and the arguments that resume from one. An interrupted run's state is kept under
+   * `.bevbuild/partial/<actionKey>/` and the next run of the same key resumes from its last
+   * complete checkpoint (README "Resumable training"). Needs staging (`stage` true).
+   */
+  resume?: (p: z.output<S>) => ResumeSpec | undefined;
   /** Nodes sharing an exclusive name never run at the same time (tools with fixed scratch dirs). */
   exclusive?: (p: z.output<S>) => string | undefined;
   /** Store outputs in the content store (default true). Venvs and other non-relocatable trees say false. */
@@ -203,6 +211,7 @@ const ruleSpecShape = z
     timeoutMs: z.function().optional(),
     executor: z.function().optional(),
     slurm: z.function().optional(),
+    resume: z.function().optional(),
     exclusive: z.function().optional(),
     cache: z.boolean().optional(),
     stage: z.boolean().optional(),
@@ -216,6 +225,7 @@ const ruleSpecShape = z
   })
   .strict()
   .refine((s) => s.exitCode !== 'check' || s.check !== undefined, {path: ['check'], message: "exitCode: 'check' needs a check function: it decides success"})
+  .refine((s) => s.resume === undefined || s.stage !== false, {path: ['resume'], message: 'a resumable rule needs staging (stage: true): its interrupted state is kept from the staging area'})
   .refine((s) => s.nondeterministic === undefined || s.semantic !== undefined, {path: ['semantic'], message: 'a nondeterministic rule needs `semantic` kinds for its outputs: audit --rebuild compares them by meaning'});
 
 /** A problem in a rule definition; reported with the config's diagnostics instead of throwing at import. */

@@ -4,10 +4,12 @@
  * removes its run dirs when each run ends; a killed bevbuild cannot, so every build sweeps the
  * run dirs of dead owners first (under the workspace lock, so no live build is touched). A run
  * dir whose tool is still alive after its bevbuild died is an orphan: building the node again
- * would run a second copy beside it, so the build refuses and names the process.
+ * would run a second copy beside it, so the build refuses and names the process. A dead owner's
+ * run of a resumable node keeps its state for the next build of the same key (resume.ts).
  */
 import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
+import {keepPartial, partialRoot, type ResumeKeep} from './resume.ts';
 import {processAlive} from './workspace-lock.ts';
 
 interface Owner {
@@ -15,6 +17,8 @@ interface Owner {
   nodeId: string;
   /** Process group of the running tool (local executor), once started. */
   toolPgid?: number;
+  /** A resumable node's run: where its state is and where to keep it if the run never ends. */
+  resume?: ResumeKeep;
 }
 
 const ORPHAN_GRACE_MS = 2000;
@@ -27,16 +31,16 @@ export interface OrphanRun {
 }
 
 /** Creates `runs/<runId>/` owned by this process. */
-export function createRunDir(runsDir: string, runId: string, nodeId: string): string {
+export function createRunDir(runsDir: string, runId: string, nodeId: string, resume?: ResumeKeep): string {
   const dir = join(runsDir, runId);
   mkdirSync(dir, {recursive: true});
-  writeOwner(dir, {pid: process.pid, nodeId});
+  writeOwner(dir, {pid: process.pid, nodeId, ...(resume ? {resume} : {})});
   return dir;
 }
 
 /** Records the process group of the tool now running in `runDir`. */
-export function recordTool(runDir: string, nodeId: string, pgid: number): void {
-  writeOwner(runDir, {pid: process.pid, nodeId, toolPgid: pgid});
+export function recordTool(runDir: string, nodeId: string, pgid: number, resume?: ResumeKeep): void {
+  writeOwner(runDir, {pid: process.pid, nodeId, toolPgid: pgid, ...(resume ? {resume} : {})});
 }
 
 /**
@@ -58,6 +62,14 @@ export function sweepRunDirs(runsDir: string): OrphanRun[] {
     if (owner?.toolPgid && !diesSoon(owner.toolPgid)) {
       orphans.push({runDir: dir, nodeId: owner.nodeId, pgid: owner.toolPgid});
       continue;
+    }
+    // owner.json is state a crash left behind: only keep from this run dir into this workspace's partial/.
+    if (owner?.resume?.stateDir.startsWith(`${dir}/`) && dirname(owner.resume.keepAt) === partialRoot(dirname(runsDir))) {
+      try {
+        keepPartial(owner.resume);
+      } catch {
+        // best effort: the run is lost, the next build starts over
+      }
     }
     rmSync(dir, {recursive: true, force: true});
   }

@@ -23,6 +23,7 @@ import {childEnv} from './child-env.ts';
 import {placeOutputs} from './restore.ts';
 import {ioFailure} from './io-failure.ts';
 import {createRunDir, recordTool} from './run-dirs.ts';
+import {keepInterrupted, planResume, resumeArgs} from './resume-run.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
 import {withSemanticDigests} from './semantic-outputs.ts';
@@ -65,8 +66,9 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const logFile = runLogFile(ctx.paths.logs, node.id, runId);
   let result: Result<RunResult, Failure> | undefined;
   let ranArgv: string[] | undefined; // for the failure message: the command as it was run
+  const resume = planResume(ctx, node, req.key, stageDir); // resumable nodes: state kept across interruptions
   try {
-    createRunDir(ctx.paths.runs, runId, node.id); // owned: a killed build's run dir is swept later
+    createRunDir(ctx.paths.runs, runId, node.id, resume?.keep); // owned: a killed build's run dir is swept later
     mkdirSync(tmpDir, {recursive: true});
     mkdirSync(dirname(logFile), {recursive: true});
     result = await execute();
@@ -81,6 +83,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     // inspection beside the log; it is never recorded or materialized.
     const keep = `${logFile.replace(/\.log$/, '')}.outputs`;
     if (result && !result.ok && ranArgv) result.error.argv ??= ranArgv;
+    keepInterrupted(ctx, resume, result, logFile);
     if (result && !result.ok && node.stage && existsSync(stageDir)) {
       try {
         renameSync(stageDir, keep);
@@ -122,7 +125,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       },
       gpus: req.gpus,
     };
-    const argv = node.rule.argv(node.params, runCtx);
+    const argv = [...node.rule.argv(node.params, runCtx), ...resumeArgs(ctx, resume, logFile).args];
     ranArgv = argv;
     const env = childEnv({
       declared: node.rule.env ? node.rule.env(node.params, runCtx) : {},
@@ -138,7 +141,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       cwd: resolve(root, node.cwd),
       env,
       logFile,
-      onStart: (pid) => recordTool(runDir, node.id, pid),
+      onStart: (pid) => recordTool(runDir, node.id, pid, resume?.keep),
       ...(node.timeoutMs ? {timeoutMs: node.timeoutMs} : {}),
       ...(node.slurm ? {slurm: node.slurm} : {}),
     };

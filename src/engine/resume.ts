@@ -1,0 +1,207 @@
+/**
+ * Resumable nodes (issue 15): a rule whose tool can continue an interrupted run declares how
+ * (`RuleSpec.resume`). When such a node's run ends without success — the tool failed or was
+ * killed, a timeout, Ctrl-C, a SLURM time limit, or bevbuild itself was killed (the next build's
+ * run-dir sweep finds the leftover) — the staging copy of its state directory (the tool's run dir
+ * with its `epoch_N.pth` files) is kept as `.bevbuild/partial/<actionKey>/state`, never recorded.
+ * The next run of the *same* key moves it back into staging and adds the tool's resume arguments
+ * for the last complete checkpoint; any other key never sees it. `clean` and `cache prune` sweep
+ * partial runs (with a size report).
+ */
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {basename, dirname, join} from 'node:path';
+
+/** How a tool's checkpoints are named and which one is complete. */
+export interface CheckpointNaming {
+  /** Checkpoints are `<prefix><N><suffix>` (mmcv/mmengine: `epoch_` … `.pth`); the newest is the largest N. */
+  prefix: string;
+  suffix: string;
+  /**
+   * A file the tool writes only after a checkpoint is complete, naming it: a symlink to it (mmcv's
+   * `latest.pth`) or a small text file holding its path (mmengine's `last_checkpoint`). When it
+   * names a checkpoint, that one is used; otherwise (absent, or a copy) the newest checkpoint.
+   */
+  pointer?: string;
+}
+
+/** The last complete checkpoint of a state directory. */
+export interface Checkpoint {
+  /** Absolute path (on this machine). */
+  path: string;
+  /** File name inside the state directory. */
+  name: string;
+}
+
+/** A rule's resume declaration (`RuleSpec.resume`). */
+export interface ResumeSpec {
+  /**
+   * Workspace-relative directory holding declared outputs where the tool keeps its run state (the
+   * run dir it is given): its staging copy is what an interrupted run leaves for the next one.
+   */
+  dir: string;
+  checkpoint: CheckpointNaming;
+  /** Arguments appended to the tool's argv to resume from `ckpt` (never part of the action key). */
+  args: (ckpt: Checkpoint) => string[];
+}
+
+/** What a run of a resumable node needs to keep its state if it is interrupted. */
+export interface ResumeKeep {
+  /** Action key the state belongs to. */
+  key: string;
+  nodeId: string;
+  /** Absolute staging path of the state directory. */
+  stateDir: string;
+  /** `.bevbuild/partial/<key>` */
+  keepAt: string;
+  checkpoint: CheckpointNaming;
+}
+
+interface PartialInfo {
+  nodeId: string;
+  key: string;
+  checkpoint: string;
+  keptAt: string;
+}
+
+/** `.bevbuild/partial` of a workspace's state dir. */
+export const partialRoot = (bevbuildDir: string) => join(bevbuildDir, 'partial');
+
+const CHECKPOINT_TEXT_MAX = 4096;
+
+/** The last complete checkpoint in `dir` (see `CheckpointNaming`), if any. */
+export function lastCheckpoint(dir: string, naming: CheckpointNaming): Checkpoint | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const number = (n: string) => {
+    if (!n.startsWith(naming.prefix) || !n.endsWith(naming.suffix)) return undefined;
+    const mid = n.slice(naming.prefix.length, n.length - naming.suffix.length);
+    return /^\d+$/.test(mid) ? Number(mid) : undefined;
+  };
+  const named = naming.pointer ? pointerTarget(join(dir, naming.pointer)) : undefined;
+  if (named !== undefined && number(named) !== undefined && names.includes(named)) return {path: join(dir, named), name: named};
+  let best: [number, string] | undefined;
+  for (const n of names) {
+    const k = number(n);
+    if (k !== undefined && (!best || k > best[0])) best = [k, n];
+  }
+  return best ? {path: join(dir, best[1]), name: best[1]} : undefined;
+}
+
+/** The file name a pointer names: a symlink's target, or a short text file's path. */
+function pointerTarget(file: string): string | undefined {
+  try {
+    const st = lstatSync(file);
+    if (st.isSymbolicLink()) return basename(readlinkSync(file));
+    if (!st.isFile() || st.size > CHECKPOINT_TEXT_MAX) return undefined;
+    const text = readFileSync(file, 'utf8').trim();
+    return /^[^\0\n]+$/.test(text) ? basename(text) : undefined; // a binary copy (the demo's latest.pth) names nothing
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves a kept partial run of `keep.key` back into staging. Returns its last complete checkpoint,
+ * or undefined when there is none (nothing kept, or kept without a checkpoint: then it is dropped).
+ */
+export function restorePartial(keep: ResumeKeep): Checkpoint | undefined {
+  const state = join(keep.keepAt, 'state');
+  if (!existsSync(state)) return undefined;
+  if (!lastCheckpoint(state, keep.checkpoint)) {
+    rmSync(keep.keepAt, {recursive: true, force: true});
+    return undefined;
+  }
+  rmSync(keep.stateDir, {recursive: true, force: true});
+  mkdirSync(dirname(keep.stateDir), {recursive: true});
+  renameSync(state, keep.stateDir);
+  rmSync(keep.keepAt, {recursive: true, force: true});
+  return lastCheckpoint(keep.stateDir, keep.checkpoint);
+}
+
+/**
+ * Keeps the staging state of an interrupted run for the next run of the same key, if it holds a
+ * complete checkpoint (a run that died before its first one has nothing worth resuming). Returns
+ * that checkpoint's name. Replaces an older kept state of the key: the new one is at least as far.
+ */
+export function keepPartial(keep: ResumeKeep): string | undefined {
+  const ckpt = lastCheckpoint(keep.stateDir, keep.checkpoint);
+  if (!ckpt) return undefined;
+  rmSync(keep.keepAt, {recursive: true, force: true});
+  mkdirSync(keep.keepAt, {recursive: true});
+  renameSync(keep.stateDir, join(keep.keepAt, 'state'));
+  const info: PartialInfo = {nodeId: keep.nodeId, key: keep.key, checkpoint: ckpt.name, keptAt: new Date().toISOString()};
+  writeFileSync(join(keep.keepAt, 'info.json'), JSON.stringify(info));
+  return ckpt.name;
+}
+
+/** A kept partial run, for `clean` and `cache prune`. */
+export interface PartialRun {
+  dir: string;
+  key: string;
+  nodeId: string | undefined;
+  keptAt: string;
+  bytes: number;
+}
+
+/** Every kept partial run of a workspace. */
+export function listPartials(bevbuildDir: string): PartialRun[] {
+  const root = partialRoot(bevbuildDir);
+  let keys: string[];
+  try {
+    keys = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return keys.map((key) => {
+    const dir = join(root, key);
+    let info: Partial<PartialInfo> = {};
+    try {
+      info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as PartialInfo;
+    } catch {
+      // kept without info (killed while keeping): still swept
+    }
+    return {dir, key, nodeId: typeof info.nodeId === 'string' ? info.nodeId : undefined, keptAt: String(info.keptAt ?? ''), bytes: treeBytes(dir)};
+  });
+}
+
+/**
+ * Removes the partial runs `drop` selects; returns how many and their size. `cache prune` drops
+ * superseded ones (an older key of a node that has a newer partial run, or unreadable ones);
+ * `clean` those of the cleaned nodes.
+ */
+export function sweepPartials(bevbuildDir: string, drop: (p: PartialRun, all: PartialRun[]) => boolean): {removed: number; bytes: number} {
+  const all = listPartials(bevbuildDir);
+  let removed = 0;
+  let bytes = 0;
+  for (const p of all) {
+    if (!drop(p, all)) continue;
+    rmSync(p.dir, {recursive: true, force: true});
+    removed++;
+    bytes += p.bytes;
+  }
+  return {removed, bytes};
+}
+
+/** `cache prune`'s rule: a partial run is stale once a newer one of the same node exists (its key changed). */
+export function superseded(p: PartialRun, all: PartialRun[]): boolean {
+  if (p.nodeId === undefined) return true;
+  return all.some((q) => q !== p && q.nodeId === p.nodeId && q.keptAt > p.keptAt);
+}
+
+function treeBytes(path: string): number {
+  try {
+    const st = lstatSync(path);
+    if (!st.isDirectory()) return st.size;
+    return readdirSync(path).reduce((n, c) => n + treeBytes(join(path, c)), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** `1.2 MiB` */
+export const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+
