@@ -5,6 +5,11 @@
  * take that exact file. Fine-tuning from a PTM goes through `resume_training_checkpoint_path`
  * (5.5 never reads `pretrained_checkpoint`, §1.6). A crash after the last checkpoint and its
  * validation (the numba-CUDA SIGSEGV, §3.3) keeps the outputs; see check.ts.
+ * Resumable: an interrupted run continues from its last complete checkpoint (the one mmengine's
+ * `last_checkpoint` names) with the spec keys `train.resume=true` and the exact
+ * `train.resume_training_checkpoint_path` (Hydra overrides after `-e`): mmengine's resume()
+ * restores epoch, iteration, optimizer and schedulers (§1.6). Never a null path (auto-resume
+ * would pick whatever `last_checkpoint` says, not the checkpoint bevbuild kept).
  */
 import {defineRule, z} from '../../src/index.ts';
 import {trainArtifacts} from './artifacts.ts';
@@ -40,6 +45,11 @@ export const taoTrain = defineRule({
   outputs: (p) => [trainCheckpoint(p.outDir, numEpochs(p)), `${p.outDir}/status.json`, `${p.outDir}/${VERDICT_FILE}`],
   resources: (p) => ({cpu: 8, gpu: p.gpus}),
   exitCode: 'check',
+  resume: (p) => ({
+    dir: p.outDir,
+    checkpoint: {prefix: 'epoch_', suffix: '.pth', pointer: 'last_checkpoint'},
+    args: (ckpt) => ['train.resume=true', `train.resume_training_checkpoint_path=${IN_CONTAINER.results}/train/${ckpt.name}`],
+  }),
   argv: (p, ctx) => {
     const mounts = [
       ...dataViewMounts(p, SPLITS, ctx),
