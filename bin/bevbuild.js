@@ -3,11 +3,13 @@
 // esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
 // when any source file changes). Without a writable cache it falls back to tsx's loader. The same
 // holds for an installed package: it ships the sources (dist/ is for `import 'bevbuild'` and types).
+// A no-op whose fast stamp still holds is answered before any of that (bin/noop-fast.js).
 import {createHash} from 'node:crypto';
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
+import {engineSources, fastNoop} from './noop-fast.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** A bundle not started for this long is swept when a new one is made (see sweepOldBundles). */
@@ -40,18 +42,10 @@ function sweepOldBundles(cacheDir, keep) {
 /** A fingerprint of the engine's sources from their stats: cheap enough for every start. */
 function sourcesFingerprint() {
   const h = createHash('sha256');
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|mjs|js|json)$/.test(e.name)) {
-        const st = statSync(p);
-        h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
-      }
-    }
-  };
-  for (const d of ['src', 'cache', 'schemas']) walk(join(root, d));
-  h.update(statSync(join(root, 'package.json')).mtimeMs.toString());
+  for (const p of engineSources(root).files) {
+    const st = statSync(p);
+    h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+  }
   return h.digest('hex').slice(0, 16);
 }
 
@@ -66,12 +60,13 @@ async function loadMain() {
       mkdirSync(cacheDir, {recursive: true});
       const tmpOut = join(cacheDir, `tmp-${id}-${process.pid}`);
       const res = await build({
-        entryPoints: [join(root, 'src', 'cli.ts')],
+        // The replay entry is what bin/noop-fast.js loads for a no-op: the lock, reporter and history.
+        entryPoints: [join(root, 'src', 'cli.ts'), join(root, 'src', 'engine', 'noop-fast-replay.ts')],
         bundle: true, platform: 'node', format: 'esm', target: 'node20',
         packages: 'external', sourcemap: 'linked', logLevel: 'silent',
         // Commands load lazily (watch pulls in @parcel/watcher, audit a cold memo…): split them into
         // chunks so a build compiles only what it runs.
-        splitting: true, outdir: tmpOut, write: true, entryNames: 'cli', chunkNames: 'chunk-[hash]',
+        splitting: true, outdir: tmpOut, write: true, entryNames: '[name]', chunkNames: 'chunk-[hash]',
         outExtension: {'.js': '.mjs'},
         // Modules that locate files next to themselves must keep their real URL inside the bundle.
         plugins: [{name: 'keep-import-meta', setup(b) {
@@ -113,8 +108,12 @@ async function loadMain() {
 }
 
 try {
-  const main = await loadMain();
-  process.exitCode = await main(process.argv.slice(2));
+  const replayed = process.env.BEVBUILD_NOOP_STAMP === 'off' ? undefined : await fastNoop(process.argv.slice(2));
+  if (replayed !== undefined) process.exitCode = replayed;
+  else {
+    const main = await loadMain();
+    process.exitCode = await main(process.argv.slice(2));
+  }
 } catch (e) {
   // The dump may quote a remote URL: never print its user:password@ (same rule as
   // redactUrlCredentials in cache/remote-auth.ts, which cannot be loaded here).

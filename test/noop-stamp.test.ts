@@ -3,7 +3,8 @@
  * without loading the config; every change it cannot prove absent falls back to the full build.
  * Runs carry BEVBUILD_TIMING=1 (the same environment every time), whose stderr says which path ran.
  */
-import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -69,6 +70,47 @@ test('a no-op after a no-op replays the stamp: same events, and the run is in th
   assert.is(last.fresh, 5);
 }));
 
+test('the bin answers a no-op from stat tuples alone, before the engine loads', withTimeout(async () => {
+  await using rig = await stamped();
+  assert.ok(rig.exists('.bevbuild/state/noop-fast.bin'));
+  const r = await rig.json(TARGETS, ENV);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(r.stderr.includes(`${REPLAYED} (stat check)`), r.stderr);
+  assert.not.ok(r.stderr.includes('engine loaded'), 'neither the engine nor the config is loaded');
+  assert.is(summaryOf(r.events).fresh, 5);
+}));
+
+test('a file touched but not changed: the stat check fails, the digests prove the no-op', withTimeout(async () => {
+  await using rig = await stamped();
+  const later = new Date(Date.now() - 5000);
+  utimesSync(rig.path('data/7.bin'), later, later);
+  const r = await rig.json(TARGETS, ENV);
+  assert.ok(r.stderr.includes(`${REPLAYED} (digests)`), r.stderr);
+  assert.is(summaryOf(r.events).fresh, 5);
+}));
+
+test('same size, mtime put back: the ctime gives the write away and its consumers rerun', withTimeout(async () => {
+  await using rig = await stamped();
+  const file = rig.path('data/5.bin');
+  const before = statSync(file, {bigint: true});
+  writeFileSync(file, '9\n'); // '5\n' before: the same size
+  // To the nanosecond (utimes takes float seconds): GNU touch with the exact stamp.
+  const ns = before.mtimeNs.toString();
+  execFileSync('touch', ['-m', '-d', `@${ns.slice(0, -9)}.${ns.slice(-9)}`, file]);
+  assert.is(statSync(file, {bigint: true}).mtimeNs, before.mtimeNs);
+  const r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED), r.stderr);
+  assert.equal(executedIds(r.events), ['count', 'five']);
+}));
+
+test('a file added to an input directory: the directory\'s stamp gives it away', withTimeout(async () => {
+  await using rig = await stamped();
+  rig.write({'data/new.bin': 'new\n'});
+  const r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED), r.stderr);
+  assert.equal(executedIds(r.events), ['count']);
+}));
+
 test('one file changed among 2,000: the full check runs and only its consumers rerun', withTimeout(async () => {
   await using rig = await stamped();
   rig.write({'data/5.bin': 'changed\n'});
@@ -106,6 +148,7 @@ export default defineConfig({artifacts: {e: echo({text: readFileSync(new URL('./
 test('no stamp, another environment, or an output edited by hand: the full check runs', withTimeout(async () => {
   await using rig = await stamped();
   rmSync(rig.path('.bevbuild/state/noop-stamp.json'));
+  rmSync(rig.path('.bevbuild/state/noop-fast.bin'));
   let r = await rig.json(TARGETS, ENV);
   assert.not.ok(r.stderr.includes(REPLAYED));
   assert.is(summaryOf(r.events).fresh, 5);

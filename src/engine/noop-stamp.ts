@@ -26,7 +26,8 @@ import type {StatMemo} from '../../cache/stat-memo.ts';
 import type {Graph} from '../graph/graph.ts';
 import type {Reporter} from '../reporting/events.ts';
 import {workspacePaths, type WorkspacePaths} from './workspace.ts';
-import {mark} from '../timing.ts';
+import {CONFIG_FILE} from '../config/find-workspace.ts';
+import {FAST_FILE, invocationKey as fastKey, writeFastStamp} from '../../bin/noop-fast.js';
 
 const FORMAT = 1;
 const FILE = 'noop-stamp.json';
@@ -192,6 +193,7 @@ export class NoopRecorder {
     if (!ws) return;
     const file = join(ws.paths.state, FILE);
     try {
+      fs.rmSync(join(ws.paths.state, FAST_FILE), {force: true});
       fs.rmSync(file, {force: true});
       if (exitCode !== 0 || !this.#pure || this.#fresh.length === 0) return;
       const observed: [string, string][] = [];
@@ -214,9 +216,43 @@ export class NoopRecorder {
       };
       fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(stamp));
       fs.renameSync(`${file}.${process.pid}.tmp`, file);
+      this.#writeFast(ws, stamp);
     } catch {
       fs.rmSync(`${file}.${process.pid}.tmp`, {force: true});
     }
+  }
+
+  /**
+   * The bin's fast stamp (bin/noop-fast.js) beside the stamp: the same answer, proven by stat tuples
+   * alone. Only when the workspace was found from the working directory (not `-C elsewhere`): the
+   * bin looks for it there, and the stamp then covers every config file the search looked for.
+   */
+  #writeFast(ws: {paths: WorkspacePaths}, stamp: Stamp): void {
+    const root = this.#opts.root;
+    const chain: string[] = [];
+    for (let d = process.cwd(); ; d = dirname(d)) {
+      chain.push(join(d, CONFIG_FILE));
+      if (d === root) break;
+      if (dirname(d) === d) return; // the workspace is not at or above the working directory
+    }
+    const zod = process.env['BEVBUILD_ZOD'];
+    if (!zod) return;
+    const files: string[] = [];
+    const dirs: string[] = [];
+    for (const [p, d] of stamp.digests) (d !== 'missing' && fs.statSync(p, {throwIfNoEntry: false})?.isDirectory() ? dirs : files).push(p);
+    writeFastStamp(join(ws.paths.state, FAST_FILE), {
+      key: fastKey(process.argv.slice(2)),
+      bundle: dirname(zod),
+      engineRoot: fileURLToPath(new URL('../..', import.meta.url)),
+      observed: [...chain, ...stamp.observed.map(([p]) => p)],
+      files,
+      dirs,
+      root,
+      opts: {json: this.#opts.json, verbose: this.#opts.verbose},
+      fresh: stamp.fresh,
+      order: stamp.order,
+      targets: stamp.targets,
+    }, this.#started);
   }
 }
 
@@ -228,6 +264,9 @@ function externalImports(seen: Set<string>, stateDir: string): string[] {
   const out: string[] = [];
   for (const p of seen) {
     if (dirname(p) !== stateDir || !/^config-[0-9a-f]{16}\.mjs$/.test(basename(p))) continue;
+    // A build that recompiled the config also looked at (and deleted) the previous engine's: the
+    // stamp records that one as missing, and it imports nothing.
+    if (!fs.existsSync(p)) continue;
     const code = fs.readFileSync(p, 'utf8');
     for (const m of code.matchAll(/\b(?:from|import)\s*\(?\s*"(\/[^"]+)"/g)) out.push(m[1]!);
   }
@@ -249,32 +288,16 @@ export async function replayNoop(opts: Options): Promise<number | undefined> {
   }
   if (stamp?.format !== FORMAT || stamp.engine !== process.env['BEVBUILD_ENGINE_ID'] || stamp.key !== invocationKey(opts)) return undefined;
   if (![stamp.observed, stamp.digests, stamp.fresh, stamp.order, stamp.targets].every(Array.isArray)) return undefined;
-  const started = Date.now();
-  const {acquireWorkspaceLock} = await import('./workspace-lock.ts');
-  // Not waiting behind another build: it is changing what the stamp describes.
-  const lock = await acquireWorkspaceLock(paths.dir, () => {}, AbortSignal.timeout(50));
-  if (!lock.ok) return undefined;
-  try {
-    if (!stamp.observed.every(([p, s]) => stampOf(p).stamp === s)) return undefined;
-    const {StatMemo} = await import('../../cache/stat-memo.ts');
+  const {StatMemo} = await import('../../cache/stat-memo.ts');
+  const {replayAnswer} = await import('./noop-fast-replay.ts');
+  return replayAnswer(opts, paths, stamp, async () => {
+    if (!stamp.observed.every(([p, s]) => stampOf(p).stamp === s)) return false;
     const memo = await StatMemo.open(paths.state);
     const now = await memo.digestPaths(stamp.digests.map(([p]) => p));
     await memo.save().catch(() => undefined);
-    if (!stamp.digests.every(([p, d]) => {
+    return stamp.digests.every(([p, d]) => {
       const n = now.get(p);
       return (n?.kind === 'missing' ? 'missing' : n?.digest) === d;
-    })) return undefined;
-    const {makeReporter} = await import('../reporting/choose-reporter.ts');
-    const {recordRun} = await import('../reporting/run-history.ts');
-    // The history wants a graph for the critical path; of a no-op, every node took 0 ms.
-    const graph = {root: opts.root, order: stamp.order, nodes: new Map(stamp.order.map((id) => [id, {deps: []}]))} as unknown as Graph;
-    const reporter = recordRun(makeReporter(opts, stamp.fresh.length), {bevbuildDir: paths.dir, graph, targets: stamp.targets, argv: process.argv.slice(2)});
-    for (const id of stamp.fresh) reporter.log({type: 'done', id, status: 'fresh', durationMs: 0});
-    reporter.log({type: 'summary', executed: 0, restored: 0, fresh: stamp.fresh.length, failed: 0, durationMs: Date.now() - started});
-    reporter.close();
-    mark('no-op stamp replayed');
-    return 0;
-  } finally {
-    lock.value.release();
-  }
+    });
+  }, 'digests');
 }

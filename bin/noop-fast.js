@@ -1,0 +1,257 @@
+// The no-op fast stamp (issue 12): what `bin/bevbuild.js` checks before it loads anything heavy.
+// A build that found every node fresh (see src/engine/noop-stamp.ts) also leaves
+// `<state>/noop-fast.bin`: the invocation's key, and the lstat tuple (dev, ino, size, mtime, ctime,
+// mode; the target's too for a symlink) of every path that answer depended on — the engine's
+// sources, the files the config and the build consulted, the digested inputs and outputs, and every
+// directory and entry inside a digested directory (a directory's stamp changes when an entry is
+// added, removed or renamed; a file's ctime changes on any write, even one that puts mtime back).
+// When all tuples are equal the bin replays the answer through a small entry of the bundle, without
+// the config, the stat memo or hashing; on any difference it starts the engine, whose own stamp
+// check (by content digest) or full build decides. Plain JavaScript: it runs before tsx or esbuild.
+import {createHash} from 'node:crypto';
+import {lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {pathToFileURL} from 'node:url';
+
+/** The fast stamp's file name in the state dir. */
+export const FAST_FILE = 'noop-fast.bin';
+const MAGIC = 'BBNF';
+const FORMAT = 1;
+/** Floats per path: its lstat tuple, then its target's (a symlink) or zeros. -1 everywhere: missing. */
+const W = 12;
+/** A path changed this recently may change again within the same timestamp tick: not trusted. */
+const RACY_MS = 1000;
+/** First float of the table: a file written on a machine of another byte order never matches. */
+const SENTINEL = 1.5;
+
+/** The engine's sources, as `bin/bevbuild.js` fingerprints them: directories and source files. */
+export function engineSources(root) {
+  const dirs = [];
+  const files = [];
+  const walk = (dir) => {
+    dirs.push(dir);
+    for (const e of readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|mjs|js|json)$/.test(e.name)) files.push(p);
+    }
+  };
+  for (const d of ['src', 'cache', 'schemas', 'bin']) walk(join(root, d));
+  files.push(join(root, 'package.json'));
+  return {dirs, files};
+}
+
+/**
+ * What must be equal for a replay: the arguments, the working directory and the whole environment
+ * but `_` and the variables bin/bevbuild.js sets itself (it sets them after this check).
+ */
+export function invocationKey(argv) {
+  const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
+  const env = Object.entries(process.env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify({argv, cwd: process.cwd(), env})).digest('hex');
+}
+
+/** lstat without throwing for a missing path (ENOTDIR included); other errors throw. */
+function lstatOrMissing(p) {
+  try {
+    return lstatSync(p, {throwIfNoEntry: false});
+  } catch (e) {
+    if (e.code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+function put(f, o, st) {
+  f[o] = st.dev; f[o + 1] = st.ino; f[o + 2] = st.size; f[o + 3] = st.mtimeMs; f[o + 4] = st.ctimeMs; f[o + 5] = st.mode;
+}
+
+/** Fills slot `i` of `f` with the tuples of `p`; returns the newest mtime/ctime seen. Throws on an unreadable path. */
+function record(f, i, p) {
+  const o = i * W;
+  const l = lstatOrMissing(p);
+  if (!l) {
+    f.fill(-1, o, o + W);
+    return 0;
+  }
+  put(f, o, l);
+  let newest = Math.max(l.mtimeMs, l.ctimeMs);
+  if (l.isSymbolicLink()) {
+    const t = statSync(p, {throwIfNoEntry: false});
+    if (t) {
+      put(f, o + 6, t);
+      newest = Math.max(newest, t.mtimeMs, t.ctimeMs);
+    } else f.fill(-1, o + 6, o + W);
+  }
+  return newest;
+}
+
+/** Whether `p` still has the tuples of slot `i`. No allocation but the Stats objects. */
+function same(f, i, p) {
+  const o = i * W;
+  let l;
+  try {
+    l = lstatOrMissing(p);
+  } catch {
+    return false;
+  }
+  if (!l) return f[o] === -1 && f[o + 5] === -1;
+  if (l.dev !== f[o] || l.ino !== f[o + 1] || l.size !== f[o + 2] || l.mtimeMs !== f[o + 3] || l.ctimeMs !== f[o + 4] || l.mode !== f[o + 5]) return false;
+  if (!l.isSymbolicLink()) return true; // the mode says it was no symlink when recorded either
+  let t;
+  try {
+    t = statSync(p, {throwIfNoEntry: false});
+  } catch {
+    return false;
+  }
+  if (!t) return f[o + 6] === -1;
+  return t.dev === f[o + 6] && t.ino === f[o + 7] && t.size === f[o + 8] && t.mtimeMs === f[o + 9] && t.ctimeMs === f[o + 10] && t.mode === f[o + 11];
+}
+
+/**
+ * Every entry under a digested directory, depth first, as paths relative to it (symlinked
+ * directories followed, like cache/tree.ts walkTree). Undefined on a symlink cycle (that build failed).
+ */
+function treeEntries(root) {
+  const rels = [];
+  const ancestors = new Set();
+  const walk = (abs, rel) => {
+    const st = statSync(abs);
+    const id = `${st.dev}:${st.ino}`;
+    if (ancestors.has(id)) return false;
+    ancestors.add(id);
+    for (const name of readdirSync(abs).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      rels.push(r);
+      const s = statSync(join(abs, name), {throwIfNoEntry: false});
+      if (s?.isDirectory() && !walk(join(abs, name), r)) return false;
+    }
+    ancestors.delete(id);
+    return true;
+  };
+  return walk(root, '') ? rels : undefined;
+}
+
+/** The paths of a stamp in table order (the engine's first: they are checked before the bundle loads). */
+function* stampPaths(s) {
+  yield* s.engine.paths;
+  yield* s.observed;
+  for (const t of s.trees) {
+    yield t.root;
+    for (const r of t.rels) yield `${t.root}/${r}`;
+  }
+}
+
+/**
+ * Writes the fast stamp (called by the engine after a pure no-op, with node:fs unpatched). Writes
+ * nothing, and returns false, when a path was modified within a second of `startedMs` (its
+ * timestamps may not show the next write) or cannot be read.
+ * @param {string} file
+ * @param {{key: string, bundle: string, engineRoot: string, observed: string[], files: string[], dirs: string[],
+ *   root: string, opts: {json: boolean, verbose: boolean}, fresh: string[], order: string[], targets: string[]}} a
+ * @param {number} startedMs
+ */
+export function writeFastStamp(file, a, startedMs) {
+  const src = engineSources(a.engineRoot);
+  const trees = [];
+  for (const d of a.dirs) {
+    const rels = treeEntries(d);
+    if (!rels) return false;
+    trees.push({root: d, rels});
+  }
+  const s = {
+    format: FORMAT, key: a.key, engine: {bundle: a.bundle, paths: [...src.dirs, ...src.files]},
+    observed: [...new Set([...a.observed, ...a.files])], trees,
+    root: a.root, opts: a.opts, fresh: a.fresh, order: a.order, targets: a.targets,
+  };
+  let n = 0;
+  for (const _ of stampPaths(s)) n++;
+  const f = new Float64Array(1 + n * W);
+  f[0] = SENTINEL;
+  const table = f.subarray(1);
+  let i = 0;
+  for (const p of stampPaths(s)) {
+    if (record(table, i++, p) > startedMs - RACY_MS) return false;
+  }
+  const json = Buffer.from(JSON.stringify(s));
+  const head = Buffer.alloc(8 + Math.ceil(json.length / 8) * 8, 0x20);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(json.length, 4);
+  json.copy(head, 8);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, Buffer.concat([head, Buffer.from(f.buffer)]));
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, {force: true});
+    throw e;
+  }
+  return true;
+}
+
+/** The stamp for this working directory (BEVBUILD_DIR's, or the nearest `.bevbuild` above), parsed; or undefined. */
+function readStamp() {
+  const candidates = [];
+  if (process.env.BEVBUILD_DIR) candidates.push(join(resolve(process.env.BEVBUILD_DIR), 'state', FAST_FILE));
+  else for (let d = process.cwd(); ; d = dirname(d)) {
+    candidates.push(join(d, '.bevbuild', 'state', FAST_FILE));
+    if (dirname(d) === d) break;
+  }
+  for (const file of candidates) {
+    let buf;
+    try {
+      buf = readFileSync(file);
+    } catch {
+      continue;
+    }
+    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    const len = buf.readUInt32LE(4);
+    const start = 8 + Math.ceil(len / 8) * 8;
+    if (start > buf.length || (buf.length - start) % 8 !== 0) return undefined;
+    let s;
+    try {
+      s = JSON.parse(buf.toString('utf8', 8, 8 + len));
+    } catch {
+      return undefined;
+    }
+    const bytes = buf.subarray(start);
+    // Float64Array wants 8-byte alignment: copy when the read buffer does not give it.
+    const f = (bytes.byteOffset % 8 === 0 ? new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8) : new Float64Array(new Uint8Array(bytes).buffer));
+    return {s, f};
+  }
+  return undefined;
+}
+
+/**
+ * The fast path of a no-op: the exit code of a replayed no-op, or undefined when anything is in
+ * doubt (the caller then starts the engine as usual). Loads only the bundle's small replay entry.
+ */
+export async function fastNoop(argv) {
+  const read = readStamp();
+  if (!read) return undefined;
+  const {s, f} = read;
+  if (s?.format !== FORMAT || f[0] !== SENTINEL || s.key !== invocationKey(argv)) return undefined;
+  const table = f.subarray(1);
+  let n = 0;
+  for (const _ of stampPaths(s)) n++;
+  if (table.length !== n * W) return undefined;
+  const paths = stampPaths(s);
+  let i = 0;
+  // The engine first: an edited bevbuild means another bundle, and maybe other answers.
+  for (; i < s.engine.paths.length; i++) if (!same(table, i, paths.next().value)) return undefined;
+  let replay;
+  try {
+    replay = await import(pathToFileURL(join(s.engine.bundle, 'noop-fast-replay.mjs')).href);
+  } catch {
+    return undefined; // a bundle made before the fast path existed, or swept: the engine decides
+  }
+  try {
+    const now = new Date();
+    utimesSync(s.engine.bundle, now, now); // in use: see sweepOldBundles in bin/bevbuild.js
+  } catch {
+    // a read-only cache: nothing sweeps it either
+  }
+  return replay.replayFast(s, () => {
+    for (let p = paths.next(); !p.done; p = paths.next(), i++) if (!same(table, i, p.value)) return false;
+    return true;
+  });
+}
