@@ -6,15 +6,18 @@
  * Sweep ids work as CLI targets, globs, in status/why/graph and in log file names.
  */
 import {readdirSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
 import {repoRoot} from './util/venv.ts';
 import {API, WorkspaceRig, executedIds} from './util/workspace-rig.ts';
+import {selectParams} from '../rules/select.ts';
 
 const test = suite('sweep-select');
 const SELECT = join(repoRoot, 'rules', 'select.ts');
+const SELECT_TOOL = join(repoRoot, 'rules', 'tools', 'select.mjs');
 
 /** A workspace: trains write a "model", evals a recall = lr·ep/10 (capped), select picks by recall. */
 function config(extra: string): string {
@@ -108,5 +111,24 @@ test('sweep ids as CLI targets: exact, glob, status, why, graph; a sweep base su
   assert.is(base.code, 2);
   assert.match(base.stderr, '"train/t" is a sweep of 4 points; select them all with "train/t@*"');
 }, 120_000));
+
+test('select: min by a JSON pointer; a missing metric fails naming the file and its keys; mismatched candidates are config errors', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'m/a.json': '{"loss": {"val/total": 0.5}}', 'm/b.json': '{"loss": {"val/total": 0.25}}', 'm/c.json': '{"acc": 1}', 'w/a.bin': 'A', 'w/b.bin': 'B', 'w/c.bin': 'C'});
+  const cand = (id: string) => ({id, index: id.charCodeAt(0) - 97, params: {}, metrics: {abs: rig.path(`m/${id}.json`), rel: `m/${id}.json`}, files: {'m.bin': {abs: rig.path(`w/${id}.bin`), rel: `w/${id}.bin`}}});
+  const run = (metric: string, ids: string[]) => spawnSync(process.execPath, [SELECT_TOOL, '--spec', JSON.stringify({metric, direction: 'min', tieBreak: 'first', candidates: ids.map(cand)}), '--selection', rig.path('out/selection.json'), `m.bin=${rig.path('out/m.bin')}`], {encoding: 'utf8'});
+  const ok = run('/loss/val~1total', ['a', 'b']);
+  assert.is(ok.status, 0, ok.stderr);
+  assert.is(rig.read('out/m.bin'), 'B');
+  assert.match(JSON.parse(rig.read('out/selection.json')).why, 'the lowest /loss/val~1total (0.25)');
+  const bad = run('loss.val/total', ['a', 'c']);
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, 'c: m/c.json has no "loss.val/total" (no key "loss"; keys there: acc)');
+  const issues = selectParams.safeParse({candidates: [{id: 'a', metrics: 'm/a.json', files: {'x.pth': 'a'}}, {id: 'b', metrics: 'm/b.json', files: {'y.pth': 'b'}}], metric: 'recall', direction: 'max', tieBreak: {lowest: 'ep'}, outDir: 'o'});
+  assert.not.ok(issues.success);
+  const messages = issues.error!.issues.map((i) => i.message).join('\n');
+  assert.match(messages, 'every candidate names the same files (x.pth); b names y.pth');
+  assert.match(messages, 'candidate a has no param "ep" to break ties by');
+}));
 
 test.run();
