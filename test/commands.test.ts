@@ -40,6 +40,14 @@ test('why follows stale dependencies down to the root cause; status lists every 
   // Nothing but data/x reads the edited file: the others run only if what they wait for changes.
   assert.match(why, /deploy\/x: may run \(unless what it waits for comes out unchanged\) — dependency-will-run: train\/x\n {2}train\/x: may run \(unless what it waits for comes out unchanged\) — dependency-will-run: data\/x\n {4}data\/x: would run — input-changed: src\/x.txt/);
   assert.match(why, /root cause:\n {2}data\/x: input-changed: src\/x.txt/);
+  // --json: each reason in words (`reasons`) and as data (`causes`, keyed by kind) for scripts.
+  const whyJson = JSON.parse((await rig.exec(['why', 'deploy/x', '--json'])).stdout) as {rootCauses: string[]; chain: {id: string; reasons: string[]; causes: unknown[]}[]};
+  assert.equal(whyJson.rootCauses, ['data/x']);
+  assert.equal(whyJson.chain.map((e) => [e.id, e.reasons, e.causes]), [
+    ['deploy/x', ['dependency-will-run: train/x'], [{kind: 'dependency-will-run', dependency: 'train/x'}]],
+    ['train/x', ['dependency-will-run: data/x'], [{kind: 'dependency-will-run', dependency: 'data/x'}]],
+    ['data/x', ['input-changed: src/x.txt'], [{kind: 'input-changed', path: 'src/x.txt'}]],
+  ]);
   const status = (await rig.exec(['status'])).stdout;
   assert.match(status, /▶ stale {3}data\/x {2}input-changed: src\/x.txt/);
   assert.match(status, /0 fresh, 3 to rebuild or restore/);

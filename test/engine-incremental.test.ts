@@ -38,6 +38,7 @@ test('changing an input rebuilds exactly the affected nodes', withTimeout(async 
   const plan = await rig.json(['c', '--dry-run']);
   const a = plan.events.find((e) => e['id'] === 'a')!;
   assert.equal({type: a['type'], id: a['id'], action: a['action'], reasons: a['reasons']}, {type: 'plan', id: 'a', action: 'run', reasons: ['input-changed: src/in.txt']});
+  assert.equal(a['causes'], [{kind: 'input-changed', path: 'src/in.txt'}], 'the reasons as data too');
   assert.equal(a['argv'], ['bash', '-c', 'cat "$1" > "$2"; echo a >> "$2"', 'sh', '$WS/src/in.txt', '$OUT/out/a.txt'], 'the plan shows the exact command');
   const r = await rig.json(['c']);
   assert.equal(executedIds(r.events), ['a', 'b', 'c']);

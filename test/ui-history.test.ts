@@ -24,7 +24,7 @@ const sink: Reporter = {log: () => {}, close: () => {}};
 function run(dir: string, durations: Record<string, number>, failed?: string): void {
   const r = recordRun(sink, {bevbuildDir: dir, graph: graph(dir), targets: ['d'], argv: ['d']});
   for (const [id, ms] of Object.entries(durations)) {
-    r.log({type: 'start', id, action: 'run', reasons: ['no-record'], logFile: join(dir, 'logs', `${id}.log`)});
+    r.log({type: 'start', id, action: 'run', reasons: [{kind: 'no-record'}], logFile: join(dir, 'logs', `${id}.log`)});
     if (id === failed) r.log({type: 'failed', id, reason: 'exit-non-zero', message: 'bash exited with code 1'});
     else r.log({type: 'done', id, status: 'executed', durationMs: ms});
     r.log({type: 'output', id, line: 'not kept'});

@@ -7,6 +7,8 @@ import {EXIT, makeReporter, openAndSelect} from './common.ts';
 import {computePlan, type PlanEvent} from './plan.ts';
 import {semanticCutoffs} from '../engine/semantic-outputs.ts';
 import type {Graph} from '../graph/graph.ts';
+import {eventJson, reasonsText} from '../reporting/events.ts';
+import {reasonText} from '../engine/rebuild-reason.ts';
 
 export async function whyCommand(opts: Options): Promise<number> {
   const opened = await openAndSelect(opts, makeReporter(opts, 0), false);
@@ -23,21 +25,21 @@ export async function whyCommand(opts: Options): Promise<number> {
     } else out.push(`${'  '.repeat(x.depth)}${x.id}: ${x.verdict} — ${x.reasons.join('; ')}`);
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({type: 'why', targets, chain: seen.map((id) => plan.get(id)), rootCauses: [...roots.keys()]})}\n`);
+    process.stdout.write(`${JSON.stringify({type: 'why', targets, chain: seen.map((id) => eventJson(plan.get(id)!)), rootCauses: [...roots.keys()]})}\n`);
     return EXIT.ok;
   }
   process.stdout.write(`${out.join('\n')}\n`);
   if (roots.size) {
     process.stdout.write(`\nroot cause${roots.size > 1 ? 's' : ''}:\n`);
-    for (const [id, e] of roots) process.stdout.write(`  ${id}: ${e.reasons.join('; ')}\n`);
-    if (seen.some((id) => plan.get(id)!.reasons.some((r) => r.startsWith('dependency-will-run')))) {
+    for (const [id, e] of roots) process.stdout.write(`  ${id}: ${reasonsText(e.reasons)}\n`);
+    if (seen.some((id) => plan.get(id)!.reasons.some((r) => r.kind === 'dependency-will-run'))) {
       process.stdout.write(`\n"dependency-will-run" nodes are re-checked after their dependency ran: if its outputs come out byte-identical they stay fresh (early cutoff).\n`);
     }
   }
   return EXIT.ok;
 }
 
-/** One line of the why tree: a stale node (indented under what waits for it) or a fresh target. */
+/** One line of the why tree: a stale node (indented under what waits for it) or a fresh target; `reasons` in words. */
 export interface WhyEntry {
   id: string;
   depth: number;
@@ -59,10 +61,10 @@ export function explainWhy(graph: Graph, plan: ReadonlyMap<string, PlanEvent>, t
     if (!e || e.action === 'fresh' || seen.has(id)) return;
     seen.add(id);
     const verdict = e.action === 'restore' ? 'would restore' : e.mayCutOff ? 'may run (unless what it waits for comes out unchanged)' : 'would run';
-    entries.push({id, depth, verdict, reasons: e.reasons});
+    entries.push({id, depth, verdict, reasons: e.reasons.map(reasonText)});
     const staleDeps = graph.nodes.get(id)!.deps.filter((d) => plan.get(d) && plan.get(d)!.action === 'run');
     // A stale node with reasons of its own (not only "a dependency will run") is a root cause.
-    const own = e.reasons.filter((r) => !r.startsWith('dependency-will-run'));
+    const own = e.reasons.filter((r) => r.kind !== 'dependency-will-run');
     if (staleDeps.length === 0 || own.length) roots.set(id, {...e, reasons: own.length ? own : e.reasons});
     for (const d of staleDeps) walk(d, depth + 1);
   };

@@ -30,7 +30,7 @@ export async function carryOut(run: BuildRun, keyed: Keyed, decision: Decision):
         return {ok: true, changed: false};
       }
       run.counts.restored--; // counted again as what the local run ends as
-      const ran = await execute(run, keyed, [...d.reasons, 'remote-object-unavailable']);
+      const ran = await execute(run, keyed, [...d.reasons, {kind: 'remote-object-unavailable'}]);
       if (ran.status !== 'executed') return {ok: false, changed: false};
       return {ok: true, changed: digestsOf(ran.outputs) !== digestsOf(d.record.outputs)};
     });
@@ -41,7 +41,7 @@ export async function carryOut(run: BuildRun, keyed: Keyed, decision: Decision):
   run.forget(node);
   if (decision.action === 'restore') {
     const t0 = Date.now();
-    reporter.log({type: 'start', id: node.id, action: 'restore', reasons: [...decision.reasons, `from ${decision.from} cache`]});
+    reporter.log({type: 'start', id: node.id, action: 'restore', reasons: [...decision.reasons, {kind: 'from-cache', cache: decision.from}]});
     if (await restoreRecord(ctx, node, decision.record, decision.from)) {
       run.record(keyed, decision.record.outputs);
       reporter.log({type: 'done', id: node.id, status: 'restored', durationMs: Date.now() - t0});
@@ -49,7 +49,7 @@ export async function carryOut(run: BuildRun, keyed: Keyed, decision: Decision):
     }
     // restoreRecord warned (or the remote bridge did, once per build); the tool runs instead.
   }
-  return execute(run, keyed, decision.action === 'run' ? decision.reasons : [...decision.reasons, 'cache-entry-unusable']);
+  return execute(run, keyed, decision.action === 'run' ? decision.reasons : [...decision.reasons, {kind: 'cache-entry-unusable'}]);
 }
 
 /** The output digests of a node, for comparing a local rebuild with a remote record. */

@@ -11,24 +11,25 @@ import {manifestDigest, type TreeManifest} from '../../cache/tree.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {KeyRecord} from './action-key.ts';
 import type {EngineContext} from './engine-context.ts';
+import type {OutputProblem, RebuildReason} from './rebuild-reason.ts';
 import {diffKeyRecords, type ReasonNames} from './reasons.ts';
 import {storedIntact, trustRecord} from './restore.ts';
 
 export type Decision =
   | {action: 'fresh'; outputs: OutputEntry[]}
-  | {action: 'restore'; record: ActionRecord; from: 'local' | 'remote'; reasons: string[]}
-  | {action: 'run'; reasons: string[]};
+  | {action: 'restore'; record: ActionRecord; from: 'local' | 'remote'; reasons: RebuildReason[]}
+  | {action: 'run'; reasons: RebuildReason[]};
 
 export async function decide(ctx: EngineContext, node: GraphNode, key: string, keyRecord: KeyRecord): Promise<Decision> {
   const prev = ctx.state.get(node.id);
-  let reasons: string[];
+  let reasons: RebuildReason[];
   if (prev && prev.key === key) {
     const problems = await outputProblems(ctx, prev.outputs);
     if (problems.length === 0) return {action: 'fresh', outputs: prev.outputs};
     reasons = problems;
   } else {
     const prevRecord = prev ? ctx.state.keyRecord(node.id) : undefined;
-    reasons = prev && !prevRecord ? ['key-changed'] : diffKeyRecords(prevRecord, keyRecord, reasonNames(ctx, node));
+    reasons = prev && !prevRecord ? [{kind: 'key-changed'}] : diffKeyRecords(prevRecord, keyRecord, reasonNames(ctx, node));
   }
   if (node.cache) {
     const local = await ctx.store.readRecord(key);
@@ -59,27 +60,27 @@ export async function digestsOf(ctx: EngineContext, abs: string[]): Promise<Map<
 }
 
 /**
- * `output-missing: p` / `output-modified: p` for every recorded output that differs on disk; for a
+ * `output-missing` / `output-modified` for every recorded output that differs on disk; for a
  * directory, the files in it that differ (`output-modified: deploy/x/model.xml`), when its recorded
  * manifest is in the store.
  */
-export async function outputProblems(ctx: EngineContext, outputs: OutputEntry[]): Promise<string[]> {
+export async function outputProblems(ctx: EngineContext, outputs: OutputEntry[]): Promise<OutputProblem[]> {
   const abs = outputs.map((o) => resolve(ctx.graph.root, o.path));
   const now = await digestsOf(ctx, abs);
-  const problems: string[] = [];
+  const problems: OutputProblem[] = [];
   for (const [i, o] of outputs.entries()) {
     const d = now.get(abs[i]!);
-    if (!d || d.kind === 'missing') problems.push(`output-missing: ${o.path}`);
+    if (!d || d.kind === 'missing') problems.push({kind: 'output-missing', path: o.path});
     else if (d.digest !== o.digest) {
       const files = d.kind === 'dir' ? await changedFiles(ctx, o, d.manifest) : undefined;
-      problems.push(...(files?.length ? files : [`output-modified: ${o.path}`]));
+      problems.push(...(files?.length ? files : [{kind: 'output-modified' as const, path: o.path}]));
     }
   }
   return problems;
 }
 
 /** The files of a recorded output directory that differ from `now`; undefined without the recorded manifest. */
-async function changedFiles(ctx: EngineContext, o: OutputEntry, now: TreeManifest): Promise<string[] | undefined> {
+async function changedFiles(ctx: EngineContext, o: OutputEntry, now: TreeManifest): Promise<OutputProblem[] | undefined> {
   let was: TreeManifest;
   try {
     was = JSON.parse(await readFile(ctx.store.objectPath(o.digest), 'utf8')) as TreeManifest;
@@ -88,12 +89,12 @@ async function changedFiles(ctx: EngineContext, o: OutputEntry, now: TreeManifes
     return undefined; // not in the store (uncached node, pruned): name the directory only
   }
   const before = new Map(was.entries.map((e) => [e.path, e.digest]));
-  const out: string[] = [];
+  const out: OutputProblem[] = [];
   for (const e of now.entries) {
     const b = before.get(e.path);
-    if (b !== e.digest) out.push(`${b === undefined ? 'output-added' : 'output-modified'}: ${o.path}/${e.path}`);
+    if (b !== e.digest) out.push({kind: b === undefined ? 'output-added' : 'output-modified', path: `${o.path}/${e.path}`});
     before.delete(e.path);
   }
-  for (const p of before.keys()) out.push(`output-missing: ${o.path}/${p}`);
-  return out.length > 5 ? [...out.slice(0, 5), `output-modified: ${o.path} (${out.length - 5} more files)`] : out;
+  for (const p of before.keys()) out.push({kind: 'output-missing', path: `${o.path}/${p}`});
+  return out.length > 5 ? [...out.slice(0, 5), {kind: 'output-modified', path: o.path, moreFiles: out.length - 5}] : out;
 }

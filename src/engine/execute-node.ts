@@ -9,10 +9,11 @@ import type {GraphNode} from '../graph/graph.ts';
 import {actionKey} from './action-key.ts';
 import type {BuildRun, Fetched, Keyed, Outcome} from './build-run.ts';
 import {keyRecordOf} from './input-digests.ts';
+import type {RebuildReason} from './rebuild-reason.ts';
 import {runLogFile, runNode} from './run-node.ts';
 
 /** Runs a node's tool (its remote-restored inputs fetched, or rebuilt, first). */
-export async function execute(run: BuildRun, keyed: Keyed, reasons: string[]): Promise<Outcome> {
+export async function execute(run: BuildRun, keyed: Keyed, reasons: RebuildReason[]): Promise<Outcome> {
   const {ctx, opts, reporter} = run;
   const {node} = keyed;
   let {key, keyRecord} = keyed;

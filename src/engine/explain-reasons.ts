@@ -6,18 +6,20 @@
  */
 import type {GraphNode} from '../graph/graph.ts';
 import type {EngineContext} from './engine-context.ts';
+import type {RebuildReason} from './rebuild-reason.ts';
 
-export function explainReasons(ctx: EngineContext, node: GraphNode, reasons: string[]): string[] {
+/** The reasons with the toolchain's words added as `changes` (the first changed input of a toolchain node, its toolchain on a user). */
+export function explainReasons(ctx: EngineContext, node: GraphNode, reasons: RebuildReason[]): RebuildReason[] {
   const own = node.rule.explainChange ? node.rule.explainChange(node.params, ctx.graph.root) : undefined;
   let ownShown = false;
   return reasons.map((r) => {
-    if (own?.length && !ownShown && r.startsWith('input-changed: ')) {
+    if (own?.length && !ownShown && r.kind === 'input-changed') {
       ownShown = true;
-      return `${r} (${own.join(', ')})`;
+      return {...r, changes: own};
     }
-    const m = /^env-changed: (\S+)$/.exec(r);
-    const tc = m ? ctx.graph.nodes.get(m[1]!) : undefined;
-    if (!tc || tc.id !== node.toolchain) return r;
+    if (r.kind !== 'env-changed' || !r.toolchain || r.name !== node.toolchain) return r;
+    const tc = ctx.graph.nodes.get(r.name);
+    if (!tc) return r;
     let what = tc.rule.explainChange?.(tc.params, ctx.graph.root);
     const uses = node.rule.toolchainUses?.(node.params);
     if (what && uses?.length && tc.rule.toolchainPart) {
@@ -25,6 +27,6 @@ export function explainReasons(ctx: EngineContext, node: GraphNode, reasons: str
       const names = new Set(uses.map(norm));
       what = what.filter((w) => names.has(norm(w.split(' ')[0]!)));
     }
-    return what?.length ? `${r} (${what.join(', ')})` : r;
+    return what?.length ? {...r, changes: what} : r;
   });
 }

@@ -10,18 +10,19 @@ import {actionKey, buildKeyRecord} from './action-key.ts';
 import {outputProblems, reasonNames} from './decide.ts';
 import type {EngineContext} from './engine-context.ts';
 import {inputDigests, type KeyOf, type OutputsOf} from './input-digests.ts';
+import type {RebuildReason} from './rebuild-reason.ts';
 import {diffKeyRecords} from './reasons.ts';
 
 export interface PendingPlan {
   /** Reasons that hold even if the pending dependencies' outputs come out unchanged. */
-  own: string[];
+  own: RebuildReason[];
   /** No reason of its own: runs unless its inputs come out unchanged. */
   mayCutOff: boolean;
 }
 
 export async function planBehindPending(ctx: EngineContext, node: GraphNode, pending: Set<string>, outputsOf: OutputsOf, keyOf: KeyOf): Promise<PendingPlan> {
   const prev = ctx.state.get(node.id);
-  if (!prev) return {own: ['no-record'], mayCutOff: false};
+  if (!prev) return {own: [{kind: 'no-record'}], mayCutOff: false};
   const unchanged: OutputsOf = (id) => (pending.has(id) ? ctx.state.get(id)?.outputs : outputsOf(id));
   const record = buildKeyRecord(node, await inputDigests(ctx, node, unchanged, keyOf));
   if (actionKey(record) === prev.key) {
@@ -29,12 +30,9 @@ export async function planBehindPending(ctx: EngineContext, node: GraphNode, pen
     return {own: problems, mayCutOff: problems.length === 0};
   }
   const prevRecord = ctx.state.keyRecord(node.id);
-  if (!prevRecord) return {own: ['key-changed'], mayCutOff: false};
+  if (!prevRecord) return {own: [{kind: 'key-changed'}], mayCutOff: false};
   // A pending dependency built for the first time has no outputs to assume: its inputs are its own reason.
   const unknown = new Set([...pending].filter((id) => !ctx.state.get(id)));
-  const own = diffKeyRecords(prevRecord, record, reasonNames(ctx, node)).filter((r) => {
-    const from = / \(from (.+)\)$/.exec(r);
-    return !(from && unknown.has(from[1]!));
-  });
+  const own = diffKeyRecords(prevRecord, record, reasonNames(ctx, node)).filter((r) => !('producer' in r && r.producer && unknown.has(r.producer)));
   return {own, mayCutOff: own.length === 0};
 }

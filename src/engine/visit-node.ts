@@ -11,6 +11,7 @@ import {decide, type Decision} from './decide.ts';
 import {explainReasons} from './explain-reasons.ts';
 import {keyRecordOf} from './input-digests.ts';
 import {planBehindPending} from './pending-plan.ts';
+import type {RebuildReason} from './rebuild-reason.ts';
 
 /** The node's outcome, handled on first request and shared by every later one. */
 export function visit(run: BuildRun, id: string): Promise<Outcome> {
@@ -50,7 +51,7 @@ async function handle(run: BuildRun, node: GraphNode): Promise<Outcome> {
     run.keys.set(node.id, key);
     decision = await decide(ctx, node, key, keyRecord);
     if (decision.action !== 'fresh') decision.reasons = explainReasons(ctx, node, decision.reasons);
-    if (opts.force?.has(node.id)) decision = {action: 'run', reasons: ['forced (-B/--force)', ...(decision.action === 'fresh' ? [] : decision.reasons)]};
+    if (opts.force?.has(node.id)) decision = {action: 'run', reasons: [{kind: 'forced'}, ...(decision.action === 'fresh' ? [] : decision.reasons)]};
   } catch (e) {
     return run.fail(node.id, {reason: 'internal-error', message: `could not compute the action key: ${(e as Error).message}`, nodeId: node.id});
   }
@@ -86,7 +87,7 @@ async function planBehind(run: BuildRun, node: GraphNode, pendingDeps: string[],
   planToolchain();
   const {argv, cwd} = buildKeyRecord(node, {}); // the command does not depend on input digests
   const p = await planBehindPending(ctx, node, new Set(pendingDeps), run.outputsOf, run.keyOf);
-  const reasons = [...explainReasons(ctx, node, p.own.filter((r) => r !== 'no-record')), `dependency-will-run: ${pendingDeps[0]}`];
+  const reasons: RebuildReason[] = [...explainReasons(ctx, node, p.own.filter((r) => r.kind !== 'no-record')), {kind: 'dependency-will-run', dependency: pendingDeps[0]!}];
   run.reporter.log({type: 'plan', id: node.id, action: 'run', reasons, ...(p.mayCutOff ? {mayCutOff: true} : {}), argv, cwd: cwd || '.'});
   return run.finish(node.id, {status: 'planned', outputs: undefined});
 }

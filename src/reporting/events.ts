@@ -1,20 +1,24 @@
 /**
  * Everything a build tells the world is an event; reporters (TTY, plain, JSON) render them.
  * The JSON shapes of `plan` and `summary` are a public contract (scripts and CI parse them):
- *   {"type":"plan","id":…,"action":"run"|"restore"|"fresh","reasons":[…]}
+ *   {"type":"plan","id":…,"action":"run"|"restore"|"fresh","reasons":[…],"causes":[{"kind":…},…]}
  *   {"type":"summary","executed":N,"restored":N,"fresh":N,"failed":N,"durationMs":N}   (always the last line)
  * A dry run ends with {"type":"plan-summary","run":N,"mayRun":N,"restore":N,"fresh":N}; plan events
  * of nodes that run only if a dependency's outputs change carry "mayCutOff":true.
+ * Events hold rebuild reasons as data; on the wire (`eventJson`) `reasons` are their words
+ * (`input-changed: cfg/a.yaml`) and `causes` the same reasons as objects keyed by `kind`.
  */
+import {reasonText, type RebuildReason} from '../engine/rebuild-reason.ts';
+
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
 export type BuildEvent =
   /** `argv`/`cwd`: the command that would run, with placeholders ($WS workspace, $OUT staging, $BEVBUILD checkout). */
   /** `mayCutOff`: no reason of its own — runs unless the dependencies it waits for come out unchanged (early cutoff). */
-  | {type: 'plan'; id: string; action: PlanAction; reasons: string[]; mayCutOff?: true; argv?: string[]; cwd?: string}
+  | {type: 'plan'; id: string; action: PlanAction; reasons: RebuildReason[]; mayCutOff?: true; argv?: string[]; cwd?: string}
   /** End of a dry run: nodes that will run, may run (`mayCutOff`), would be restored, are fresh. */
   | {type: 'plan-summary'; run: number; mayRun: number; restore: number; fresh: number}
-  | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: string[]; logFile?: string}
+  | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: RebuildReason[]; logFile?: string}
   | {type: 'done'; id: string; status: 'executed' | 'restored' | 'fresh'; durationMs: number}
   /** `argv`: the command of a run that failed (also the first lines of its log). */
   | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string; argv?: string[]}
@@ -32,3 +36,11 @@ export interface Reporter {
   close(): void;
 }
 
+
+/** The reasons' words, joined as every text output prints them. */
+export const reasonsText = (reasons: readonly RebuildReason[]): string => reasons.map(reasonText).join('; ');
+
+/** An event as `--json` writes it: reasons as words (`reasons`) and as data (`causes`). */
+export function eventJson(e: BuildEvent): Record<string, unknown> {
+  return e.type === 'plan' || e.type === 'start' ? {...e, reasons: e.reasons.map(reasonText), causes: e.reasons} : e;
+}

@@ -1,10 +1,10 @@
 /** `--json`: one JSON object per line on stdout (NDJSON); nothing else goes to stdout. */
-import type {BuildEvent, Reporter} from './events.ts';
+import {eventJson, type BuildEvent, type Reporter} from './events.ts';
 
 export function jsonReporter(write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
   return {
     log(e: BuildEvent) {
-      write(`${JSON.stringify(e)}\n`);
+      write(`${JSON.stringify(eventJson(e))}\n`);
     },
     close() {},
   };

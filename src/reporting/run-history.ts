@@ -12,8 +12,9 @@
 import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import type {Graph} from '../graph/graph.ts';
-import type {BuildEvent, Reporter} from './events.ts';
+import {eventJson, type BuildEvent, type Reporter} from './events.ts';
 import type {BuildSummary} from '../engine/build.ts';
+import {reasonText} from '../engine/rebuild-reason.ts';
 
 /** How many runs the history keeps. */
 export const HISTORY_LIMIT = 50;
@@ -95,7 +96,7 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
   };
   const append = (value: BuildEvent | RunStart) => {
     if (fd === undefined || written + pending.length > EVENTS_LIMIT_BYTES) return;
-    pending += `${JSON.stringify(value)}\n`;
+    pending += `${JSON.stringify(value.type === 'run-start' ? value : eventJson(value))}\n`; // the --json form (reasons as words)
     const batched = (value.type === 'done' && value.status === 'fresh') || value.type === 'plan';
     if (!batched || pending.length >= 64 * 1024) flush();
   };
@@ -108,7 +109,7 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
     switch (e.type) {
       case 'start':
         startedMs.set(e.id, Date.now());
-        nodes.set(e.id, {id: e.id, status: 'executed', durationMs: 0, reasons: e.reasons, logFile: rel(e.logFile)});
+        nodes.set(e.id, {id: e.id, status: 'executed', durationMs: 0, reasons: e.reasons.map(reasonText), logFile: rel(e.logFile)});
         break;
       case 'done': {
         const prev = nodes.get(e.id);

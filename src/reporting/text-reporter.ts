@@ -4,7 +4,7 @@
  * with a summary table.
  */
 import {relative} from 'node:path';
-import type {BuildEvent, Reporter} from './events.ts';
+import {reasonsText, type BuildEvent, type Reporter} from './events.ts';
 import {shellQuote} from '../executors/slurm-script.ts';
 import {unreachable} from '../result.ts';
 import {palette} from './color.ts';
@@ -56,7 +56,7 @@ export function textReporter(opts: TextReporterOptions): Reporter {
     log(e: BuildEvent) {
       switch (e.type) {
         case 'plan':
-          print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${e.reasons.length ? `  (${e.reasons.join('; ')})` : ''}`);
+          print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${e.reasons.length ? `  (${reasonsText(e.reasons)})` : ''}`);
           break;
         case 'plan-summary':
           print(`\n${e.run} will run, ${e.mayRun} may run (only if what they wait for comes out changed), ${e.restore} to restore, ${e.fresh} fresh`);
@@ -64,7 +64,7 @@ export function textReporter(opts: TextReporterOptions): Reporter {
         case 'start':
           running.set(e.id, Date.now());
           // Plain logs name the log at once (to `tail -f` it); a terminal keeps it to the live line.
-          print(`${e.action === 'run' ? '▶ run    ' : '↺ restore'} ${e.id}${opts.verbose || e.action === 'run' ? `  (${e.reasons.join('; ')})` : ''}${e.logFile && !opts.tty ? `\n  log: ${shown(e.logFile)}` : ''}`);
+          print(`${e.action === 'run' ? '▶ run    ' : '↺ restore'} ${e.id}${opts.verbose || e.action === 'run' ? `  (${reasonsText(e.reasons)})` : ''}${e.logFile && !opts.tty ? `\n  log: ${shown(e.logFile)}` : ''}`);
           break;
         case 'done': {
           running.delete(e.id);

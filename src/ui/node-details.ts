@@ -9,10 +9,12 @@ import {join, relative} from 'node:path';
 import {explainWhy} from '../commands/why-command.ts';
 import type {PlanEvent} from '../commands/plan.ts';
 import type {OpenWorkspace} from '../engine/open-workspace.ts';
+import {reasonText} from '../engine/rebuild-reason.ts';
 import {runLogFile, tail} from '../engine/run-node.ts';
 import {collectLineage} from '../lineage/collect.ts';
 import {renderLineageText, toolchainSummary} from '../lineage/render.ts';
 import {readProvenance} from '../provenance/reader.ts';
+import {eventJson} from '../reporting/events.ts';
 import {historyDir, listRunIds, readRunSummary, type RunNodeSummary} from '../reporting/run-history.ts';
 
 export interface LastRun {
@@ -66,7 +68,8 @@ export interface NodeDetails {
   id: string;
   rule: string;
   executor: string;
-  plan: PlanEvent | undefined;
+  /** As `--json` writes it (`reasons` in words, `causes` as data). */
+  plan: Record<string, unknown> | undefined;
   why: {entries: ReturnType<typeof explainWhy>['entries']; rootCauses: {id: string; reasons: string[]}[]};
   lastRun: LastRun | undefined;
   lineage: Awaited<ReturnType<typeof collectLineage>>['nodes'][number] | undefined;
@@ -88,8 +91,8 @@ export async function nodeDetails(ws: OpenWorkspace, plan: ReadonlyMap<string, P
     id,
     rule: `${node.rule.name}@${node.rule.version}`,
     executor: node.executor,
-    plan: plan.get(id),
-    why: {entries, rootCauses: [...roots].map(([rid, e]) => ({id: rid, reasons: e.reasons}))},
+    plan: plan.has(id) ? eventJson(plan.get(id)!) : undefined,
+    why: {entries, rootCauses: [...roots].map(([rid, e]) => ({id: rid, reasons: e.reasons.map(reasonText)}))},
     lastRun: await lastRun(ws, id),
     lineage: lineage.nodes.find((n) => n.id === id),
     lineageText: renderLineageText(lineage),

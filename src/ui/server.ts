@@ -22,6 +22,7 @@ import type {Reporter} from '../reporting/events.ts';
 import {historyDir, listRunIds, readRunSummary} from '../reporting/run-history.ts';
 import {layoutGraph} from './layout.ts';
 import {followHistory, type LiveEvent} from './live-events.ts';
+import {reasonText} from '../engine/rebuild-reason.ts';
 import {lastRun, nodeDetails} from './node-details.ts';
 import {validationReports} from './validation-reports.ts';
 
@@ -221,7 +222,7 @@ class View {
     switch (path) {
       case '/api/graph': {
         const layout = layoutGraph(this.ws.graph, this.ids);
-        return send(res, 200, {root: this.ws.graph.root, targets: this.opts.targets, allowBuild: this.opts.allowBuild, layout, states: this.states(), reasons: Object.fromEntries(this.ids.map((id) => [id, this.plan.get(id)?.reasons ?? []]))});
+        return send(res, 200, {root: this.ws.graph.root, targets: this.opts.targets, allowBuild: this.opts.allowBuild, layout, states: this.states(), reasons: Object.fromEntries(this.ids.map((id) => [id, (this.plan.get(id)?.reasons ?? []).map(reasonText)]))});
       }
       case '/api/match': {
         const glob = url.searchParams.get('glob') ?? '';
