@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {compileConfig, ConfigSourceProblems} from './compile-config.ts';
 import {workspacePaths} from '../engine/workspace.ts';
-import {ioFailure} from '../engine/io-failure.ts';
+import {ioErrorText} from '../engine/io-failure.ts';
 import type {Diagnostic} from '../diagnostics.ts';
 import type {Result} from '../result.ts';
 import type {LoadedConfigSpec} from './define-config.ts';
@@ -38,8 +38,8 @@ export async function loadConfig(root: string): Promise<Result<{spec: LoadedConf
   } catch (e) {
     if (e instanceof ConfigSourceProblems) return {ok: false, error: e.diagnostics};
     // A full disk or read-only .bevbuild/ is not a config mistake: say what to fix, no stack.
-    const io = ioFailure(e, `cannot write the compiled ${CONFIG_FILE} into ${workspacePaths(root).state}`);
-    if (io) return {ok: false, error: [{code: 'io-error', message: io.error.message.replace(/; nothing was recorded$/, '')}]};
+    const io = ioErrorText(e, `cannot write the compiled ${CONFIG_FILE} into ${workspacePaths(root).state}`);
+    if (io !== undefined) return {ok: false, error: [{code: 'io-error', message: io}]};
     const err = e as Error;
     return {
       ok: false,

@@ -11,7 +11,7 @@ import type {Failure} from '../result.ts';
 import {mark} from '../timing.ts';
 import {BuildRun, type BuildOptions} from './build-run.ts';
 import type {EngineContext} from './engine-context.ts';
-import {ioFailure} from './io-failure.ts';
+import {ioErrorText} from './io-failure.ts';
 import {visit} from './visit-node.ts';
 
 export type {BuildOptions} from './build-run.ts';
@@ -52,9 +52,9 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
     await ctx.memo.save();
   } catch (e) {
     // Records are in the store; without the state the next build re-checks outputs (slower, not wrong).
-    const io = ioFailure(e, 'could not save the build state');
-    if (!io) throw e;
-    reporter.log({type: 'warning', message: `${io.error.message.replace(/; nothing was recorded$/, '')}; the next build re-checks outputs`});
+    const io = ioErrorText(e, 'could not save the build state');
+    if (io === undefined) throw e;
+    reporter.log({type: 'warning', message: `${io}; the next build re-checks outputs`});
   }
   mark('state saved');
   const {counts} = run;

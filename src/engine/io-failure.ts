@@ -19,10 +19,18 @@ export function describeIoError(e: NodeJS.ErrnoException): string {
   return plain ? `${plain} [${e.code}]` : e.message;
 }
 
-/** A failure for an actionable I/O error thrown while `doing` something; undefined for anything else. */
-export function ioFailure(e: unknown, doing: string, nodeId?: string): {ok: false; error: Failure} | undefined {
+/**
+ * `<doing>: <what the error means> (<path>)` for an actionable I/O error; undefined for anything
+ * else. For callers that say themselves what the error costs (a warning, a config diagnostic).
+ */
+export function ioErrorText(e: unknown, doing: string): string | undefined {
   const err = e as NodeJS.ErrnoException;
   if (!err || typeof err !== 'object' || !err.code || !PLAIN[err.code]) return undefined;
-  const where = err.path ? ` (${err.path})` : '';
-  return fail('io-error', `${doing}: ${describeIoError(err)}${where}; nothing was recorded`, nodeId ? {nodeId} : {});
+  return `${doing}: ${describeIoError(err)}${err.path ? ` (${err.path})` : ''}`;
+}
+
+/** A failure for an actionable I/O error thrown while `doing` something (nothing was recorded); undefined for anything else. */
+export function ioFailure(e: unknown, doing: string, nodeId?: string): {ok: false; error: Failure} | undefined {
+  const text = ioErrorText(e, doing);
+  return text === undefined ? undefined : fail('io-error', `${text}; nothing was recorded`, nodeId ? {nodeId} : {});
 }
