@@ -216,44 +216,44 @@ export class NoopRecorder {
       };
       fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(stamp));
       fs.renameSync(`${file}.${process.pid}.tmp`, file);
-      this.#writeFast(ws, stamp);
+      writeFast(this.#opts, ws.paths, stamp, this.#started);
     } catch {
       fs.rmSync(`${file}.${process.pid}.tmp`, {force: true});
     }
   }
+}
 
-  /**
-   * The bin's fast stamp (bin/noop-fast.js) beside the stamp: the same answer, proven by stat tuples
-   * alone. Only when the workspace was found from the working directory (not `-C elsewhere`): the
-   * bin looks for it there, and the stamp then covers every config file the search looked for.
-   */
-  #writeFast(ws: {paths: WorkspacePaths}, stamp: Stamp): void {
-    const root = this.#opts.root;
-    const chain: string[] = [];
-    for (let d = process.cwd(); ; d = dirname(d)) {
-      chain.push(join(d, CONFIG_FILE));
-      if (d === root) break;
-      if (dirname(d) === d) return; // the workspace is not at or above the working directory
-    }
-    const zod = process.env['BEVBUILD_ZOD'];
-    if (!zod) return;
-    const files: string[] = [];
-    const dirs: string[] = [];
-    for (const [p, d] of stamp.digests) (d !== 'missing' && fs.statSync(p, {throwIfNoEntry: false})?.isDirectory() ? dirs : files).push(p);
-    writeFastStamp(join(ws.paths.state, FAST_FILE), {
-      key: fastKey(process.argv.slice(2)),
-      bundle: dirname(zod),
-      engineRoot: fileURLToPath(new URL('../..', import.meta.url)),
-      observed: [...chain, ...stamp.observed.map(([p]) => p)],
-      files,
-      dirs,
-      root,
-      opts: {json: this.#opts.json, verbose: this.#opts.verbose},
-      fresh: stamp.fresh,
-      order: stamp.order,
-      targets: stamp.targets,
-    }, this.#started);
+/**
+ * The bin's fast stamp (bin/noop-fast.js) beside the stamp: the same answer, proven by stat tuples
+ * alone. Only when the workspace was found from the working directory (not `-C elsewhere`): the
+ * bin looks for it there, and the stamp then covers every config file the search looked for.
+ */
+function writeFast(opts: Options, paths: WorkspacePaths, stamp: Stamp, startedMs: number): void {
+  const root = opts.root;
+  const chain: string[] = [];
+  for (let d = process.cwd(); ; d = dirname(d)) {
+    chain.push(join(d, CONFIG_FILE));
+    if (d === root) break;
+    if (dirname(d) === d) return; // the workspace is not at or above the working directory
   }
+  const zod = process.env['BEVBUILD_ZOD'];
+  if (!zod) return;
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const [p, d] of stamp.digests) (d !== 'missing' && fs.statSync(p, {throwIfNoEntry: false})?.isDirectory() ? dirs : files).push(p);
+  writeFastStamp(join(paths.state, FAST_FILE), {
+    key: fastKey(process.argv.slice(2)),
+    bundle: dirname(zod),
+    engineRoot: fileURLToPath(new URL('../..', import.meta.url)),
+    observed: [...chain, ...stamp.observed.map(([p]) => p)],
+    files,
+    dirs,
+    root,
+    opts: {json: opts.json, verbose: opts.verbose},
+    fresh: stamp.fresh,
+    order: stamp.order,
+    targets: stamp.targets,
+  }, startedMs);
 }
 
 /**
@@ -290,14 +290,24 @@ export async function replayNoop(opts: Options): Promise<number | undefined> {
   if (![stamp.observed, stamp.digests, stamp.fresh, stamp.order, stamp.targets].every(Array.isArray)) return undefined;
   const {StatMemo} = await import('../../cache/stat-memo.ts');
   const {replayAnswer} = await import('./noop-fast-replay.ts');
+  const started = Date.now();
   return replayAnswer(opts, paths, stamp, async () => {
     if (!stamp.observed.every(([p, s]) => stampOf(p).stamp === s)) return false;
     const memo = await StatMemo.open(paths.state);
     const now = await memo.digestPaths(stamp.digests.map(([p]) => p));
     await memo.save().catch(() => undefined);
-    return stamp.digests.every(([p, d]) => {
+    const holds = stamp.digests.every(([p, d]) => {
       const n = now.get(p);
       return (n?.kind === 'missing' ? 'missing' : n?.digest) === d;
     });
+    // Files touched but not changed: the next run can take the bin's fast path again.
+    if (holds) {
+      try {
+        writeFast(opts, paths, stamp, started);
+      } catch {
+        // an optimization: the next run checks digests again
+      }
+    }
+    return holds;
   }, 'digests');
 }
