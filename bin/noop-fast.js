@@ -42,13 +42,13 @@ export function engineSources(root) {
 }
 
 /**
- * What must be equal for a replay: the arguments, the working directory and the whole environment
- * but `_` and the variables bin/bevbuild.js sets itself (it sets them after this check).
+ * What must be equal for a replay: the arguments, the working directory, the Node version and the
+ * whole environment but `_` and the variables bin/bevbuild.js sets itself (it sets them after this check).
  */
 export function invocationKey(argv) {
   const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
   const env = Object.entries(process.env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
-  return createHash('sha256').update(JSON.stringify({argv, cwd: process.cwd(), env})).digest('hex');
+  return createHash('sha256').update(JSON.stringify({argv, cwd: process.cwd(), env, node: process.version})).digest('hex');
 }
 
 /** lstat without throwing for a missing path (ENOTDIR included); other errors throw. */
