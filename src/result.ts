@@ -14,6 +14,8 @@ export interface Failure {
   details?: string[];
   /** The command of a node's run that failed (shown with the failure, also atop its log). */
   argv?: string[];
+  /** The log of a node's run that failed once its command was written there (the tool's own words). */
+  logFile?: string;
 }
 
 export const ok = <T>(value: T): {ok: true; value: T} => ({ok: true, value});

@@ -1,4 +1,5 @@
 /** Issue 2: GPU devices handed out via CUDA_VISIBLE_DEVICES, per-rule timeouts, the env allowlist. */
+import {readFileSync} from 'node:fs';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
@@ -49,6 +50,7 @@ test('a per-rule timeout kills the tool and records nothing', withTimeout(async 
   assert.is(r.code, 1);
   const failed = r.events.find((e) => e['type'] === 'failed')!;
   assert.is(failed['reason'], 'timeout');
+  assert.match(readFileSync(String(failed['logFile']), 'utf8'), /argv: bash -c 'sleep 30/, 'a failure after the tool started points at its log');
   assert.not.ok(rig.exists('out/slow'));
 }));
 

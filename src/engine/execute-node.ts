@@ -41,7 +41,7 @@ export async function execute(run: BuildRun, keyed: Keyed, reasons: RebuildReaso
     reporter.log({type: 'start', id: node.id, action: 'run', reasons, logFile: runLogFile(ctx.paths.logs, node.id, runId)});
     const onOutput = opts.stream ? (line: string) => reporter.log({type: 'output', id: node.id, line}) : undefined;
     const res = await runNode(ctx, {node, key, keyRecord, runId, gpus: grant.gpus, signal: opts.signal, outputsOf: run.outputsOf, passthroughEnv: opts.passthroughEnv, executors: opts.executors, onOutput});
-    if (!res.ok) return run.fail(node.id, res.error, res.error.reason === 'exit-non-zero' || res.error.reason === 'output-missing' ? runLogFile(ctx.paths.logs, node.id, runId) : undefined);
+    if (!res.ok) return run.fail(node.id, res.error);
     run.record({node, key, keyRecord}, res.value.outputs);
     reporter.log({type: 'done', id: node.id, status: 'executed', durationMs: res.value.durationMs});
     if (res.value.record && ctx.remote) await ctx.remote.upload(res.value.record);

@@ -66,6 +66,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
   const logFile = runLogFile(ctx.paths.logs, node.id, runId);
   let result: Result<RunResult, Failure> | undefined;
   let ranArgv: string[] | undefined; // for the failure message: the command as it was run
+  let logged = false; // the log holds the command (and what the tool printed): failures point at it
   const resume = planResume(ctx, node, req.key, stageDir); // resumable nodes: state kept across interruptions
   try {
     createRunDir(ctx.paths.runs, runId, node.id, resume?.keep); // owned: a killed build's run dir is swept later
@@ -83,6 +84,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     // inspection beside the log; it is never recorded or materialized.
     const keep = `${logFile.replace(/\.log$/, '')}.outputs`;
     if (result && !result.ok && ranArgv) result.error.argv ??= ranArgv;
+    if (result && !result.ok && logged) result.error.logFile ??= logFile;
     keepInterrupted(ctx, resume, result, logFile);
     if (result && !result.ok && node.stage && existsSync(stageDir)) {
       try {
@@ -150,6 +152,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     const startedOn = new Date();
     // The command heads its log, so a log read alone says what ran (executors append to it).
     appendFileSync(logFile, `${LOG_HEADER}${node.id} (run ${runId})\n${LOG_HEADER}cwd: ${job.cwd}\n${LOG_HEADER}argv: ${argv.map(shellQuote).join(' ')}\n\n`);
+    logged = true;
     const follow = req.onOutput ? followLog(logFile, req.onOutput) : undefined;
     const ran = await executor(job, req.signal).finally(() => follow?.stop());
     if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
