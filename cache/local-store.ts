@@ -23,16 +23,15 @@
  * re-hash of big objects on every restore.
  */
 import {constants as fsc} from 'node:fs';
-import {chmod, copyFile, lstat, mkdir, readFile, rename, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises';
+import {chmod, copyFile, lstat, mkdir, rename, rm, stat, unlink, utimes, writeFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
-import {ActionRecordSchema, MAX_RECORD_BYTES} from '../schemas/record.ts';
 import {fail, ok, type Result} from '../src/result.ts';
 import {hashBytes, hashFile, hashFiles, hashFilesSettled, isDigest, type Digest} from './digest.ts';
 import type {StatMemo} from './stat-memo.ts';
-import {listStoreFiles, parseRecord, pruneStore, type PruneResult} from './store-prune.ts';
+import {listStoreFiles, pruneStore, type PruneResult} from './store-prune.ts';
 import {mapLimit, replace} from './fs-util.ts';
 import {isLinkOf, placeObject, type MaterializeMethod, type PlaceState} from './place-object.ts';
-import {readManifestFile} from './manifest-file.ts';
+import {checkRecord, readManifestFile, readRecordFile} from './records.ts';
 import {extraFiles, moveAside} from './output-guard.ts';
 import {logRepair, type StoreRepair} from './store-repairs.ts';
 import {tempSiblingName} from './stray-temps.ts';
@@ -305,36 +304,26 @@ export class LocalStore {
    */
   async readRecord(key: Digest): Promise<Result<ActionRecord | undefined>> {
     const p = this.recordPath(key);
-    let text: string;
-    try {
-      const size = (await stat(p)).size;
-      if (size > MAX_RECORD_BYTES) {
-        await rm(p, {force: true});
-        return fail('cache-entry-corrupt', `The action record ${p} is ${size} bytes, over the limit of ${MAX_RECORD_BYTES}; it was deleted and the node will be rebuilt.`);
-      }
-      text = await readFile(p, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return ok(undefined);
-      return fail('cache-read-error', `Could not read the action record ${p}: ${(e as Error).message}`);
-    }
-    const checked = parseRecord(text, key);
-    if (!checked.ok) {
+    const read = await readRecordFile(p, key);
+    if (!read.ok) {
+      if (read.error.reason !== 'cache-entry-corrupt') return read;
       await rm(p, {force: true});
-      return fail('cache-entry-corrupt', `The action record ${p} is corrupt (${checked.error}); it was deleted and the node will be rebuilt.`);
+      return fail('cache-entry-corrupt', `${read.error.message}; it was deleted and the node will be rebuilt.`);
     }
-    const now = new Date();
-    await utimes(p, now, now).catch(() => {});
-    return ok(checked.value);
+    if (read.value) {
+      const now = new Date();
+      await utimes(p, now, now).catch(() => {});
+    }
+    return read;
   }
 
   /** Writes a record atomically (temp file + rename). An invalid record is a bug: throws. */
   async writeRecord(r: ActionRecord): Promise<void> {
-    const parsed = ActionRecordSchema.safeParse(r);
-    if (!parsed.success) throw new Error(`Internal error: invalid action record for ${r.nodeId}: ${parsed.error.message}`);
+    const checked = checkRecord(r, r.key);
+    if (!checked.ok) throw new Error(`Internal error: invalid action record for ${r.nodeId}: ${checked.error.message}`);
     const dest = this.recordPath(r.key);
     const tmp = await this.#tmpPath();
-    await writeFile(tmp, `${JSON.stringify(parsed.data, null, 2)}\n`);
+    await writeFile(tmp, `${JSON.stringify(checked.value, null, 2)}\n`);
     await mkdir(dirname(dest), {recursive: true});
     await rename(tmp, dest);
   }

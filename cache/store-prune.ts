@@ -8,11 +8,10 @@
  *   objects ──► removed unless referenced by a kept record, or younger than graceMs
  *   records whose objects are gone (or that fail validation) ──► removed
  */
-import {lstat, readdir, readFile, rm, stat} from 'node:fs/promises';
+import {lstat, readdir, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
-import {ActionRecordSchema, TreeManifestSchema} from '../schemas/record.ts';
 import {isDigest, type Digest} from './digest.ts';
-import type {ActionRecord} from './local-store.ts';
+import {readManifestFile, readRecordFile} from './records.ts';
 
 /** What `prune` did. */
 export interface PruneResult {
@@ -49,8 +48,8 @@ export async function pruneStore(root: string, opts: {maxSizeBytes: number; grac
   };
   for (const f of await listStoreFiles(join(root, 'actions'))) {
     const key = basename(f.path, '.json');
-    const parsed = isDigest(key) ? parseRecord(await readFile(f.path, 'utf8').catch(() => ''), key) : undefined;
-    if (!parsed?.ok) {
+    const parsed = isDigest(key) ? await readRecordFile(f.path, key) : undefined;
+    if (!parsed?.ok || !parsed.value) {
       await dropRecord(f);
       continue;
     }
@@ -61,10 +60,8 @@ export async function pruneStore(root: string, opts: {maxSizeBytes: number; grac
       if (!objects.has(o.digest)) complete = false;
       if (o.kind === 'dir' && complete) {
         if (!manifestRefs.has(o.digest)) {
-          const m = await readFile(objects.get(o.digest)!.path, 'utf8')
-            .then((t) => TreeManifestSchema.parse(JSON.parse(t)).entries.map((e) => e.digest))
-            .catch(() => undefined);
-          manifestRefs.set(o.digest, m);
+          const m = await readManifestFile(objects.get(o.digest)!.path);
+          manifestRefs.set(o.digest, m.ok ? m.value.entries.map((e) => e.digest) : undefined);
         }
         const ds = manifestRefs.get(o.digest);
         if (!ds) complete = false;
@@ -105,23 +102,6 @@ export async function pruneStore(root: string, opts: {maxSizeBytes: number; grac
     if (now - f.mtimeMs > STALE_TMP_MS) await rm(f.path, {force: true, recursive: true});
   }
   return {removedObjects, removedRecords, freedBytes};
-}
-
-/** JSON + schema + key check of a record's text. */
-export function parseRecord(text: string, key: Digest): {ok: true; value: ActionRecord} | {ok: false; error: string} {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    return {ok: false, error: `not JSON: ${(e as Error).message}`};
-  }
-  const r = ActionRecordSchema.safeParse(data);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    return {ok: false, error: `${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}`};
-  }
-  if (r.data.key !== key) return {ok: false, error: `its key is ${r.data.key}, expected ${key}`};
-  return {ok: true, value: r.data};
 }
 
 /** Files two levels down (`<shard>/<name>`), or one level for tmp/; a missing dir is empty. */

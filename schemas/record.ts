@@ -1,18 +1,12 @@
 /**
  * Persisted shapes of the local store (DESIGN.md decision 4): action records
  * (`.bevbuild/cache/actions/ab/<key>.json`) and directory manifests (stored as objects). Every read
- * goes through these schemas; a record that fails them is corrupt, deleted and rebuilt.
+ * goes through these schemas, in `cache/records.ts` (with the size bounds and the checks a schema
+ * cannot say); a record that fails them is corrupt, deleted and rebuilt.
  */
 import {z} from 'zod';
-import type {ActionRecord, OutputEntry} from '../cache/local-store.ts';
+import type {ActionRecord, OutputEntry} from '../cache/store-types.ts';
 import type {TreeEntry, TreeManifest} from '../cache/tree.ts';
-
-/**
- * Largest action record read, local or remote (issue 16: a hostile cache must not make a reader
- * parse a huge output list). Records are small JSON; the biggest honest ones list the per-file
- * digests of glob inputs (~100 bytes each).
- */
-export const MAX_RECORD_BYTES = 16 << 20;
 
 /** 64 lowercase hex characters. */
 export const DigestSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 digest (64 lowercase hex characters)');

@@ -12,7 +12,7 @@ import type {SemanticKind} from '../../cache/semantic/kinds.ts';
 import {binTensorAt} from '../../cache/semantic/openvino-ir.ts';
 import {kindApplies, semanticDifference} from '../../cache/semantic/semantic-digest.ts';
 import type {OutputEntry} from '../../cache/store-types.ts';
-import type {TreeManifest} from '../../cache/tree.ts';
+import {readManifestFileSync} from '../../cache/records.ts';
 import type {KeyRecord} from '../engine/action-key.ts';
 import {canonicalJson} from '../engine/canonical-json.ts';
 import {semanticKinds} from '../engine/semantic-outputs.ts';
@@ -100,8 +100,9 @@ export function compareOutputs(node: GraphNode, recorded: OutputEntry[], rebuilt
 }
 
 function manifest(store: LocalStore, digest: string): Map<string, string> {
-  const m = JSON.parse(readFileSync(store.objectPath(digest), 'utf8')) as TreeManifest;
-  return new Map(m.entries.map((e) => [e.path, e.digest]));
+  const m = readManifestFileSync(store.objectPath(digest));
+  if (!m.ok) throw new Error(`the verified manifest ${digest} cannot be read: ${m.error.message}`); // objects were verified before
+  return new Map(m.value.entries.map((e) => [e.path, e.digest]));
 }
 
 /** Offset of the first byte where two files differ (the shorter length if one is a prefix), -1 if equal. */

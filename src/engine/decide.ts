@@ -3,9 +3,9 @@
  * build of this key → fresh; else an action record for the key in the local store, then the
  * remote → restore; else run. Every non-fresh answer carries its reasons.
  */
-import {readFile} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
+import {readManifestFile} from '../../cache/records.ts';
 import type {PathDigest} from '../../cache/stat-memo.ts';
 import {manifestDigest, type TreeManifest} from '../../cache/tree.ts';
 import type {GraphNode} from '../graph/graph.ts';
@@ -81,13 +81,10 @@ export async function outputProblems(ctx: EngineContext, outputs: OutputEntry[])
 
 /** The files of a recorded output directory that differ from `now`; undefined without the recorded manifest. */
 async function changedFiles(ctx: EngineContext, o: OutputEntry, now: TreeManifest): Promise<OutputProblem[] | undefined> {
-  let was: TreeManifest;
-  try {
-    was = JSON.parse(await readFile(ctx.store.objectPath(o.digest), 'utf8')) as TreeManifest;
-    if (manifestDigest(was) !== o.digest) return undefined; // not the recorded manifest: name the directory only
-  } catch {
-    return undefined; // not in the store (uncached node, pruned): name the directory only
-  }
+  // Not in the store (uncached node, pruned), not a manifest, or not the recorded one: name the directory only.
+  const read = await readManifestFile(ctx.store.objectPath(o.digest));
+  if (!read.ok || manifestDigest(read.value) !== o.digest) return undefined;
+  const was = read.value;
   const before = new Map(was.entries.map((e) => [e.path, e.digest]));
   const out: OutputProblem[] = [];
   for (const e of now.entries) {

@@ -7,8 +7,7 @@
  */
 import {HttpRemoteCache, remoteAuthFromEnv} from '../../cache/remote-http.ts';
 import type {ActionRecord, LocalStore, OutputEntry} from '../../cache/local-store.ts';
-import {maxManifestBytes, readManifestFile} from '../../cache/manifest-file.ts';
-import {ActionRecordSchema, MAX_RECORD_BYTES} from '../../schemas/record.ts';
+import {MAX_RECORD_BYTES, maxManifestBytes, parseRecord, readManifestFile} from '../../cache/records.ts';
 import type {RemoteBridge} from './remote-bridge.ts';
 import {admitRemoteRecord} from '../provenance/remote-trust.ts';
 import type {KeyObject} from 'node:crypto';
@@ -72,12 +71,8 @@ export function httpRemoteBridge(o: HttpRemoteBridgeOptions): RemoteBridge {
         return undefined;
       }
       if (!r.value) return undefined;
-      try {
-        const rec = ActionRecordSchema.safeParse(JSON.parse(r.value.toString('utf8')));
-        if (rec.success && rec.data.key === key) return await admit(rec.data);
-      } catch {
-        // fall through: a record that does not parse is treated as a miss
-      }
+      const rec = parseRecord(r.value.toString('utf8'), key); // one that does not parse is a miss
+      if (rec.ok) return await admit(rec.value);
       warnOnce(`record ${key.slice(0, 12)}`, 'it is not a valid bevbuild action record');
       return undefined;
     },

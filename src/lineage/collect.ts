@@ -8,6 +8,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {isAbsolute, resolve} from 'node:path';
 import type {OutputEntry} from '../../cache/store-types.ts';
+import {readManifestFileSync} from '../../cache/records.ts';
 import type {TreeManifest} from '../../cache/tree.ts';
 import type {EngineContext} from '../engine/engine-context.ts';
 import {semanticKinds} from '../engine/semantic-outputs.ts';
@@ -205,9 +206,6 @@ function targetFiles(ctx: EngineContext, targets: string[], nodes: LineageNode[]
 }
 
 function readManifest(ctx: EngineContext, digest: string): TreeManifest | undefined {
-  try {
-    return JSON.parse(readFileSync(ctx.store.objectPath(digest), 'utf8')) as TreeManifest;
-  } catch {
-    return undefined;
-  }
+  const m = readManifestFileSync(ctx.store.objectPath(digest));
+  return m.ok ? m.value : undefined;
 }

@@ -11,6 +11,7 @@ import {dirname, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {hashBytes} from '../../cache/digest.ts';
 import type {OutputEntry} from '../../cache/store-types.ts';
+import {readManifestFileSync} from '../../cache/records.ts';
 import type {TreeEntry} from '../../cache/tree.ts';
 import type {KeyRecord} from '../engine/action-key.ts';
 import {canonicalJson} from '../engine/canonical-json.ts';
@@ -132,10 +133,11 @@ function dirFiles(ctx: EngineContext, outputs: OutputEntry[]): Map<string, TreeE
     const p = ctx.store.objectPath(o.digest);
     try {
       if (statSync(p).size > MAX_FILE_SUBJECTS * 200) continue; // a dataset-sized dir: its manifest digest is the subject
-      out.set(o.path, (JSON.parse(readFileSync(p, 'utf8')) as {entries: TreeEntry[]}).entries);
     } catch {
-      // no manifest object (should not happen for a stored dir): the dir subject alone
+      continue; // no manifest object (should not happen for a stored dir): the dir subject alone
     }
+    const m = readManifestFileSync(p);
+    if (m.ok) out.set(o.path, m.value.entries);
   }
   return out;
 }

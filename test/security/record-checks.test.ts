@@ -8,10 +8,9 @@ import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {LocalStore} from '../../cache/local-store.ts';
-import {manifestProblem, readManifestFile} from '../../cache/manifest-file.ts';
+import {MAX_RECORD_BYTES, manifestProblem, readManifestFile} from '../../cache/records.ts';
 import {checkOutputPath, extraFiles} from '../../cache/output-guard.ts';
 import type {TreeEntry} from '../../cache/tree.ts';
-import {MAX_RECORD_BYTES} from '../../schemas/record.ts';
 import {sha256} from './hostile-cache.ts';
 
 const test = suite('security-record-checks');
