@@ -46,6 +46,14 @@ function peakRssMb(args: string[], cwd: string): number | undefined {
   return Number.isFinite(kb) ? kb / 1024 : undefined;
 }
 
+/**
+ * Waits until what the last build wrote is over a second old: a no-op stamps only files older than
+ * that (racy timestamps), and the figures are of the steady state, a no-op after a no-op.
+ */
+function settle(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
+}
+
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const of = (x: number, limit: number) => `${(x / limit).toFixed(2)}× of limit`;
 
@@ -111,6 +119,7 @@ ${arts.join('\n')}
 `);
   const targets = [`l${L - 1}/**`];
   execFileSync(process.execPath, [BEVBUILD, ...targets, '-j', '4'], {cwd: dir, stdio: 'ignore'});
+  settle();
   const nodeStart = time(process.execPath, ['-e', '0'], dir);
   const bb = time(process.execPath, [BEVBUILD, ...targets], dir);
   line('no-op, 1,000-node graph (bevbuild)', ms(bb), 'limit 100 ms', of(bb, 100));
@@ -171,6 +180,7 @@ const first = defineRule({name: 'bench/first', version: 1, params: z.object({}),
 export default defineConfig({artifacts: {count: count({}), first: first({})}});
 `);
   execFileSync(process.execPath, [BEVBUILD, 'count', 'first'], {cwd: big, stdio: 'ignore'});
+  settle();
   const k = time(process.execPath, [BEVBUILD, 'count', 'first'], big);
   line('no-op, 30,000-file input dir (warm memo)', ms(k), 'limit 150 ms', of(k, 150));
   const kFull = time(process.execPath, [BEVBUILD, 'count', 'first'], big, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
