@@ -23,7 +23,8 @@ test('a tool that exits 0 without a declared output fails the node and records n
   assert.is(details[0], 'missing: out/b.txt');
   const kept = /partial outputs kept in (\S+)/.exec(details[1]!)![1]!;
   assert.is(readFileSync(`${kept}/out/a.txt`, 'utf8'), 'partial\n', 'what the tool did write is kept for inspection');
-  assert.ok(r.events.some((e) => e['type'] === 'skipped' && e['id'] === 'z'));
+  const skipped = r.events.find((e) => e['type'] === 'skipped')!;
+  assert.equal([skipped['id'], skipped['because'], skipped['cause']], ['z', 'dependency a did not build', {kind: 'dependency-failed', dependency: 'a'}], 'why, in words and as data');
   assert.not.ok(rig.exists('out/a.txt'), 'nothing half-written lands in the workspace');
   assert.not.ok(existsSync(rig.path('.bevbuild/state/nodes.json')) && readFileSync(rig.path('.bevbuild/state/nodes.json'), 'utf8').includes('"a"'));
   rig.write({ok: ''});

@@ -13,6 +13,7 @@ import type {Failure} from '../result.ts';
 import type {KeyRecord} from './action-key.ts';
 import type {EngineContext} from './engine-context.ts';
 import {ResourcePools} from './resources.ts';
+import type {SkipReason} from './skip-reason.ts';
 
 export interface BuildOptions {
   targets: string[];
@@ -103,15 +104,15 @@ export class BuildRun {
     return this.finish(id, {status: 'failed'});
   }
 
-  skip(id: string, because: string): Outcome {
+  skip(id: string, because: SkipReason): Outcome {
     this.reporter.log({type: 'skipped', id, because});
     return this.finish(id, {status: 'skipped'});
   }
 
   /** Skips the node when the build was cancelled or stopped after a failure; undefined to go on. */
   skipIfStopping(id: string): Outcome | undefined {
-    if (this.opts.signal.aborted) return this.skip(id, 'cancelled');
-    if (this.stopping) return this.skip(id, 'build stopped after a failure (use --keep-going to continue)');
+    if (this.opts.signal.aborted) return this.skip(id, {kind: 'cancelled'});
+    if (this.stopping) return this.skip(id, {kind: 'stopped'});
     return undefined;
   }
 

@@ -19,7 +19,7 @@ export async function execute(run: BuildRun, keyed: Keyed, reasons: RebuildReaso
   let {key, keyRecord} = keyed;
   run.forget(node);
   const inputs = await materializeInputs(run, node);
-  if (!inputs.ok) return run.skip(node.id, 'an input could neither be downloaded from the remote cache nor rebuilt');
+  if (!inputs.ok) return run.skip(node.id, {kind: 'input-unavailable'});
   if (inputs.changed) {
     // An input rebuilt locally differs from the bytes the remote record named: key what is consumed.
     keyRecord = await keyRecordOf(ctx, node, run.outputsOf, run.keyOf);
@@ -27,7 +27,7 @@ export async function execute(run: BuildRun, keyed: Keyed, reasons: RebuildReaso
     run.keys.set(node.id, key);
   }
   const tc = await needToolchain(run, node.toolchain);
-  if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return run.skip(node.id, `toolchain ${node.toolchain} did not build`);
+  if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return run.skip(node.id, {kind: 'toolchain-failed', toolchain: node.toolchain!});
   if (!run.pools.satisfiable(node.resources.gpu)) {
     return run.fail(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor ${offMachineExecutors().map((e) => `'${e}'`).join(' or ')}`});
   }

@@ -30,7 +30,7 @@ async function handle(run: BuildRun, node: GraphNode): Promise<Outcome> {
   const {ctx, opts, reporter} = run;
   const deps = await Promise.all(node.deps.map((id) => visit(run, id)));
   const badDep = node.deps.find((_, i) => deps[i]!.status === 'failed' || deps[i]!.status === 'skipped');
-  if (badDep) return run.skip(node.id, `dependency ${badDep} did not build`);
+  if (badDep) return run.skip(node.id, {kind: 'dependency-failed', dependency: badDep});
   /** A dry run shows a deferred toolchain only once a node that would run needs it. */
   const planToolchain = () => {
     const tc = node.toolchain ? deps[node.deps.indexOf(node.toolchain)] : undefined;

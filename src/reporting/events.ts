@@ -6,9 +6,11 @@
  * A dry run ends with {"type":"plan-summary","run":N,"mayRun":N,"restore":N,"fresh":N}; plan events
  * of nodes that run only if a dependency's outputs change carry "mayCutOff":true.
  * Events hold rebuild reasons as data; on the wire (`eventJson`) `reasons` are their words
- * (`input-changed: cfg/a.yaml`) and `causes` the same reasons as objects keyed by `kind`.
+ * (`input-changed: cfg/a.yaml`) and `causes` the same reasons as objects keyed by `kind`; a
+ * skipped node's `because` is words and its `cause` data the same way.
  */
 import {reasonText, type RebuildReason} from '../engine/rebuild-reason.ts';
+import {skipText, type SkipReason} from '../engine/skip-reason.ts';
 
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
@@ -24,7 +26,7 @@ export type BuildEvent =
   | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string; argv?: string[]}
   /** `--stream`/`-v`: one line a running tool wrote to its log. */
   | {type: 'output'; id: string; line: string}
-  | {type: 'skipped'; id: string; because: string}
+  | {type: 'skipped'; id: string; because: SkipReason}
   | {type: 'warning'; message: string}
   | {type: 'info'; message: string}
   /** A dry run ends with a summary too (`dryRun: true`; nothing executed or restored). */
@@ -40,7 +42,9 @@ export interface Reporter {
 /** The reasons' words, joined as every text output prints them. */
 export const reasonsText = (reasons: readonly RebuildReason[]): string => reasons.map(reasonText).join('; ');
 
-/** An event as `--json` writes it: reasons as words (`reasons`) and as data (`causes`). */
+/** An event as `--json` writes it: reasons as words (`reasons`, `because`) and as data (`causes`, `cause`). */
 export function eventJson(e: BuildEvent): Record<string, unknown> {
-  return e.type === 'plan' || e.type === 'start' ? {...e, reasons: e.reasons.map(reasonText), causes: e.reasons} : e;
+  if (e.type === 'plan' || e.type === 'start') return {...e, reasons: e.reasons.map(reasonText), causes: e.reasons};
+  if (e.type === 'skipped') return {...e, because: skipText(e.because), cause: e.because};
+  return e;
 }

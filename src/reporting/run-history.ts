@@ -15,6 +15,7 @@ import type {Graph} from '../graph/graph.ts';
 import {eventJson, type BuildEvent, type Reporter} from './events.ts';
 import type {BuildSummary} from '../engine/build.ts';
 import {reasonText} from '../engine/rebuild-reason.ts';
+import {skipText} from '../engine/skip-reason.ts';
 
 /** How many runs the history keeps. */
 export const HISTORY_LIMIT = 50;
@@ -120,7 +121,7 @@ export function recordRun(to: Reporter, opts: {bevbuildDir: string; graph: Graph
         nodes.set(e.id, {...nodes.get(e.id), id: e.id, status: 'failed', durationMs: startedMs.has(e.id) ? Date.now() - startedMs.get(e.id)! : 0, message: e.message, logFile: rel(e.logFile) ?? nodes.get(e.id)?.logFile});
         break;
       case 'skipped':
-        nodes.set(e.id, {id: e.id, status: 'skipped', durationMs: 0, message: e.because});
+        nodes.set(e.id, {id: e.id, status: 'skipped', durationMs: 0, message: skipText(e.because)});
         break;
       default:
         break;

@@ -8,6 +8,7 @@ import {reasonsText, type BuildEvent, type Reporter} from './events.ts';
 import {shellQuote} from '../executors/slurm-script.ts';
 import {unreachable} from '../result.ts';
 import {palette} from './color.ts';
+import {skipText} from '../engine/skip-reason.ts';
 
 export interface TextReporterOptions {
   total: number;
@@ -83,7 +84,7 @@ export function textReporter(opts: TextReporterOptions): Reporter {
         case 'skipped':
           done++;
           rows.push({id: e.id, status: 'skipped', ms: 0});
-          print(c.dim(`- skipped  ${e.id} (${e.because})`));
+          print(c.dim(`- skipped  ${e.id} (${skipText(e.because)})`));
           break;
         case 'warning':
           print(`${c.yellow('⚠')} ${e.message}`);
