@@ -15,6 +15,7 @@ import type {EngineContext} from './engine-context.ts';
 import {ResourcePools} from './resources.ts';
 import type {SkipReason} from './skip-reason.ts';
 
+/** What to build and how (the CLI's flags, after config and environment defaults). */
 export interface BuildOptions {
   targets: string[];
   jobs: number;

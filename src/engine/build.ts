@@ -16,6 +16,7 @@ import {visit} from './visit-node.ts';
 
 export type {BuildOptions} from './build-run.ts';
 
+/** What a build did, for the exit code and the run history (the `summary` event says it to the user). */
 export interface BuildSummary {
   executed: number;
   restored: number;

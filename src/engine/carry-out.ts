@@ -9,6 +9,7 @@ import type {Decision} from './decide.ts';
 import {execute} from './execute-node.ts';
 import {restoreRecord} from './restore.ts';
 
+/** Makes a decided node true on disk (or promises to, for a minimal remote restore); its outcome. */
 export async function carryOut(run: BuildRun, keyed: Keyed, decision: Decision): Promise<Outcome> {
   const {ctx, reporter} = run;
   const {node, key} = keyed;

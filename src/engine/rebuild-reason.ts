@@ -25,6 +25,7 @@ export type KeyChange =
 /** A recorded output that differs on disk; `moreFiles` sums up the files of a directory not named one by one. */
 export type OutputProblem = {kind: 'output-missing' | 'output-modified' | 'output-added'; path: string; moreFiles?: number};
 
+/** Every reason a plan or a start line gives; `kind` says which, the other fields what changed. */
 export type RebuildReason =
   | KeyChange
   | OutputProblem

@@ -5,6 +5,7 @@
  */
 import {unreachable} from '../result.ts';
 
+/** Why the build gave up on a node before trying it. */
 export type SkipReason =
   | {kind: 'dependency-failed'; dependency: string}
   /** The deferred toolchain built for this node failed or was skipped. */
@@ -15,6 +16,7 @@ export type SkipReason =
   /** An earlier node failed without `--keep-going`. */
   | {kind: 'stopped'};
 
+/** The words of a skip reason, as the text reporter prints them in `- skipped  <id> (…)`. */
 export function skipText(r: SkipReason): string {
   switch (r.kind) {
     case 'dependency-failed':
