@@ -5,6 +5,7 @@
  */
 import {appendFileSync} from 'node:fs';
 import {join, relative} from 'node:path';
+import type {JobResume} from '../executors/slurm-resume.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {Failure, Result} from '../result.ts';
 import type {EngineContext} from './engine-context.ts';
@@ -38,6 +39,12 @@ export function resumeArgs(ctx: EngineContext, plan: ResumePlan | undefined, log
   appendFileSync(logFile, `[bevbuild] ${message} (${from.path})\n`);
   ctx.reporter.log({type: 'info', message});
   return {args: plan.spec.args(from), from};
+}
+
+/** The `ExecJob.resume` of a resumable run (a SLURM restart resumes inside the job): spread into the job. */
+export function jobResume(plan: ResumePlan | undefined, baseArgv: string[]): {resume?: JobResume} {
+  if (!plan) return {};
+  return {resume: {stateDir: plan.keep.stateDir, checkpoint: plan.spec.checkpoint, baseArgv, args: plan.spec.args, ...(plan.spec.signalSeconds ? {signalSeconds: plan.spec.signalSeconds} : {})}};
 }
 
 /**

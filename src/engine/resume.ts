@@ -40,8 +40,17 @@ export interface ResumeSpec {
    */
   dir: string;
   checkpoint: CheckpointNaming;
-  /** Arguments appended to the tool's argv to resume from `ckpt` (never part of the action key). */
+  /**
+   * Arguments appended to the tool's argv to resume from `ckpt` (never part of the action key).
+   * Build them from `ckpt` by concatenation only: a SLURM batch script fills them in when SLURM
+   * restarts the job (slurm-resume.ts).
+   */
   args: (ckpt: Checkpoint) => string[];
+  /**
+   * SLURM: how many seconds before the time limit the tool gets SIGUSR1 to save and stop (default
+   * 120; SLURM may send it up to 60 s earlier). Make it longer than an epoch's checkpoint takes.
+   */
+  signalSeconds?: number;
 }
 
 /** What a run of a resumable node needs to keep its state if it is interrupted. */

@@ -23,7 +23,7 @@ import {childEnv} from './child-env.ts';
 import {placeOutputs} from './restore.ts';
 import {ioFailure} from './io-failure.ts';
 import {createRunDir, recordTool} from './run-dirs.ts';
-import {keepInterrupted, planResume, resumeArgs} from './resume-run.ts';
+import {jobResume, keepInterrupted, planResume, resumeArgs} from './resume-run.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
 import {withSemanticDigests} from './semantic-outputs.ts';
@@ -127,7 +127,8 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       },
       gpus: req.gpus,
     };
-    const argv = [...node.rule.argv(node.params, runCtx), ...resumeArgs(ctx, resume, logFile).args];
+    const toolArgv = node.rule.argv(node.params, runCtx);
+    const argv = [...toolArgv, ...resumeArgs(ctx, resume, logFile).args];
     ranArgv = argv;
     const env = childEnv({
       declared: node.rule.env ? node.rule.env(node.params, runCtx) : {},
@@ -146,6 +147,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       onStart: (pid) => recordTool(runDir, node.id, pid, resume?.keep),
       ...(node.timeoutMs ? {timeoutMs: node.timeoutMs} : {}),
       ...(node.slurm ? {slurm: node.slurm} : {}),
+      ...jobResume(resume, toolArgv),
     };
     const executor = req.executors[node.executor];
     if (!executor) return fail('no-executor', `executor "${node.executor}" is not available here (known: ${Object.keys(req.executors).join(', ') || 'none'})`, {nodeId: node.id});

@@ -4,6 +4,7 @@
  * whether the node succeeded (declared outputs present, rule checks) is the engine's job.
  */
 import type {Result, Failure} from '../result.ts';
+import type {JobResume} from './slurm-resume.ts';
 
 export interface SlurmResources {
   nodes?: number;
@@ -37,6 +38,8 @@ export interface ExecJob {
   /** Called with each chunk of output (for progress / --verbose); optional. */
   onOutput?: (chunk: string) => void;
   slurm?: SlurmResources;
+  /** A resumable node: how a SLURM restart of the job resumes (local runs resume through the engine). */
+  resume?: JobResume;
 }
 
 export interface ExecOutcome {

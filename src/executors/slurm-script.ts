@@ -5,6 +5,7 @@
  */
 import {basename} from 'node:path';
 import type {ExecJob} from './job.ts';
+import {resumeSbatchArgs, resumeScriptLines} from './slurm-resume.ts';
 
 /** Quotes a string for a POSIX shell (single quotes; embedded quotes closed and escaped). */
 export function shellQuote(s: string): string {
@@ -33,7 +34,8 @@ export function batchScript(job: ExecJob): string {
     lines.push(`export ${k}=${shellQuote(v)}`);
   }
   lines.push(`cd ${shellQuote(job.cwd)} || exit 97`);
-  lines.push(`exec ${job.argv.map(shellQuote).join(' ')}`);
+  if (job.resume) lines.push(...resumeScriptLines(job.argv, job.resume)); // the tool as a child: signals, requeue, resume
+  else lines.push(`exec ${job.argv.map(shellQuote).join(' ')}`);
   return lines.join('\n') + '\n';
 }
 
@@ -62,6 +64,7 @@ export function sbatchArgs(job: ExecJob, scriptPath: string): string[] {
   if (minutes !== undefined) args.push(`--time=${minutes}`);
   if (s.partition) args.push(`--partition=${s.partition}`);
   if (s.account) args.push(`--account=${s.account}`);
+  if (job.resume) args.push(...resumeSbatchArgs(job.resume));
   args.push(...(s.extraArgs ?? []), scriptPath);
   return args;
 }

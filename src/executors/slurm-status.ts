@@ -15,8 +15,9 @@ export interface SlurmJobStatus {
 }
 
 /**
- * States after which the job will not run again. PREEMPTED is terminal here: bevbuild does not
- * submit with `--requeue`, so a preempted job is gone.
+ * States after which the job will not run again. PREEMPTED is terminal for jobs submitted without
+ * `--requeue`; a resumable node's job (slurm-resume.ts) is requeued after preemption, so the
+ * executor keeps following it (see `endsJob`).
  */
 export const TERMINAL_STATES = new Set([
   'COMPLETED',
@@ -31,6 +32,11 @@ export const TERMINAL_STATES = new Set([
   'REVOKED',
   'SPECIAL_EXIT',
 ]);
+
+/** Whether `state` ends the job: a requeueable job comes back from PREEMPTED (and REQUEUED is never an end). */
+export function endsJob(state: string, requeue: boolean): boolean {
+  return TERMINAL_STATES.has(state) && !(requeue && state === 'PREEMPTED');
+}
 
 /** Parses one job's `scontrol show job [-o]` text; undefined when it has no `JobState=`. */
 export function parseScontrolJob(text: string): SlurmJobStatus | undefined {

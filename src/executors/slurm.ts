@@ -4,7 +4,9 @@
  * polls `scontrol show job` (no accounting database needed) until the job reaches a terminal
  * state, streams the log file to `onOutput` meanwhile, and maps the end to an `ExecOutcome` or a
  * `Failure`. Abort and timeout `scancel` the job and wait until SLURM reports it ended, so
- * nothing keeps running on the cluster after bevbuild gave up on it.
+ * nothing keeps running on the cluster after bevbuild gave up on it. A resumable node's job is
+ * requeueable (slurm-resume.ts): a requeue or preemption sends it back to PENDING under the same
+ * id, and bevbuild keeps following that id until the job really ends.
  */
 import {execFile} from 'node:child_process';
 import {mkdir, open, writeFile} from 'node:fs/promises';
@@ -14,7 +16,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {fail, ok, type Failure, type Result} from '../result.ts';
 import type {ExecJob, ExecOutcome, Executor} from './job.ts';
 import {batchScript, sbatchArgs} from './slurm-script.ts';
-import {isUnknownJob, parseScontrolJob, signalName, TERMINAL_STATES, type SlurmJobStatus} from './slurm-status.ts';
+import {endsJob, isUnknownJob, parseScontrolJob, signalName, type SlurmJobStatus} from './slurm-status.ts';
 
 export {launcherArgv, type LauncherKind} from './slurm-script.ts';
 
@@ -59,7 +61,8 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
     try {
       await mkdir(dirname(job.logFile), {recursive: true});
       // 0700: the script carries the node's environment, which may include credentials.
-      await writeFile(scriptPath, batchScript(job), {mode: 0o700});
+      const conf = env['SLURM_CONF'];
+      await writeFile(scriptPath, batchScript(job.resume && conf ? {...job, resume: {...job.resume, slurmConf: conf}} : job), {mode: 0o700});
     } catch (e) {
       return f('slurm-submit-failed', `cannot write the batch script ${scriptPath}: ${(e as Error).message}`);
     }
@@ -105,7 +108,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
       const status = await cmd('scontrol', ['show', 'job', '-o', id]);
       await log.pump();
       const s = status.code === 0 ? parseScontrolJob(status.stdout) : undefined;
-      if (s && TERMINAL_STATES.has(s.state)) {
+      if (s && endsJob(s.state, job.resume !== undefined)) {
         await log.pump();
         if (!cancelling) return outcome(s);
         const why = cancelling === 'timeout' ? `timed out after ${job.timeoutMs} ms` : 'cancelled';

@@ -1,7 +1,8 @@
 /**
  * A small demo workspace for resume tests: a 4-frame synthetic KITTI set and one `intel/train`
- * node (`train`, the demo's numpy trainer, ~1–2 s per epoch) on the pinned test venv. `EPOCHS`
- * and `EXECUTOR` in the build's environment pick the epochs (default 5) and where it runs.
+ * node (`train`, the demo's numpy trainer, ~1–2 s per epoch) on the pinned test venv. `EPOCHS` in
+ * the build's environment picks the epochs (default 5). With `slurm`, the node runs as a SLURM job
+ * (a variant of intel/train with the rig's resources and the given time limit and warning signal).
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {createHash} from 'node:crypto';
@@ -14,11 +15,18 @@ import {BEVBUILD} from './workspace-rig.ts';
 
 export const RUN_DIR = 'demo/training/work_dirs/Kitti/bevpoolv2';
 
-export function makeTrainWorkspace(): {dir: string; dispose: () => void} {
+export interface SlurmTrain {
+  timeMinutes: number;
+  signalSeconds: number;
+  /** `demo.train_steps` (default: the config's 600), to make the training outlast a time limit. */
+  steps?: number;
+}
+
+export function makeTrainWorkspace(opts: {slurm?: SlurmTrain} = {}): {dir: string; dispose: () => void} {
   const ws = makeDemoWorkspace();
   const prefix = ensureVenv('demo/requirements-openvino.txt').replace(/\/bin\/python$/, ''); // numpy + onnx: all the trainer needs
   writeFileSync(join(ws.dir, 'bevbuild.config.ts'), `
-import {defineConfig} from 'bevbuild';
+import {defineConfig, defineRule} from 'bevbuild';
 import {externalPython} from './rules/env/external-python.ts';
 import {syntheticDataset} from './rules/demo/synthetic-dataset.ts';
 import {createDataKitti} from './rules/intel/create-data.ts';
@@ -27,13 +35,16 @@ import {train} from './rules/intel/train.ts';
 const T = 'demo/training';
 const bev = {repo: T, env: 'env/bev', code: [T + '/bevlite/*.py']};
 const raw = T + '/data/kitti', root = T + '/data/kitti-v2x';
+${opts.slurm ? `const rule = defineRule({...train.spec, name: 'test/slurm-train', executor: () => 'slurm', slurm: () => ({cpusPerTask: 1, timeMinutes: ${opts.slurm.timeMinutes}}),
+  resume: (p) => ({...train.spec.resume!(p)!, signalSeconds: ${opts.slurm.signalSeconds}})});
+const overrides = ${JSON.stringify(opts.slurm.steps ? {'demo.train_steps': opts.slurm.steps} : {})};` : 'const rule = train, overrides = {};'}
 export default defineConfig({artifacts: [
   ['env/bev', externalPython({name: 'bev', prefix: ${JSON.stringify(prefix)}})],
   ['data/raw', syntheticDataset({...bev, outDir: raw, variant: 'kitti', numFrames: 4})],
   ['data/infos', createDataKitti({...bev, rootPath: raw, outDir: raw})],
   ['data', convertKittiToV2x({...bev, srcRoot: raw, dstRoot: root, infos: ['train', 'val', 'trainval', 'test'].map((s) => raw + '/kitti_infos_' + s + '.pkl')})],
-  ['train', train({...bev, gpus: 0, config: 'configs/Kitti/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.yaml', runDir: '${RUN_DIR}', data: [root],
-    epochs: Number(process.env['EPOCHS'] ?? 5), executor: (process.env['EXECUTOR'] ?? 'local') as 'local'})],
+  ['train', rule({...bev, gpus: 0, config: 'configs/Kitti/det/centerhead/secfpn/camera+lidar/resnet34/bevpoolv2.yaml', runDir: '${RUN_DIR}', data: [root],
+    epochs: Number(process.env['EPOCHS'] ?? 5), overrides})],
 ]});
 `);
   return ws;

@@ -49,7 +49,8 @@ export async function startSlurm(): Promise<SlurmRig> {
     'SlurmdUser=root',
     'AuthType=auth/munge',
     'CredType=cred/munge',
-    `AuthInfo=socket=${dir}/munge.socket`,
+    // cred_expire also delays a requeued job's restart (default 120 s); resume tests requeue jobs.
+    `AuthInfo=socket=${dir}/munge.socket,cred_expire=10`,
     'MpiDefault=none',
     'ProctrackType=proctrack/linuxproc',
     'TaskPlugin=task/none',
