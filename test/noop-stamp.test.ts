@@ -4,7 +4,8 @@
  * Runs carry BEVBUILD_TIMING=1 (the same environment every time), whose stderr says which path ran.
  */
 import {execFileSync} from 'node:child_process';
-import {readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -41,11 +42,11 @@ async function stamped(files: Record<string, string> = {}): Promise<WorkspaceRig
  * No-ops until one leaves a stamp. Files written within a second are not trusted (racy timestamps),
  * and a bevbuild whose sources were just edited makes a new bundle (a new engine): a few tries.
  */
-async function untilStamped(rig: WorkspaceRig, targets: string[]): Promise<Awaited<ReturnType<WorkspaceRig['json']>>> {
+async function untilStamped(rig: WorkspaceRig, targets: string[], env = ENV): Promise<Awaited<ReturnType<WorkspaceRig['json']>>> {
   let r;
   for (let i = 0; i < 4; i++) {
     await sleep(1100);
-    r = await rig.json(targets, ENV);
+    r = await rig.json(targets, env);
     assert.is(r.code, 0, r.stderr);
     if (rig.exists('.bevbuild/state/noop-stamp.json')) return r;
   }
@@ -112,6 +113,24 @@ test('a file added to an input directory: the directory\'s stamp gives it away',
   await using rig = await stamped();
   rig.write({'data/new.bin': 'new\n'});
   const r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED), r.stderr);
+  assert.equal(executedIds(r.events), ['count']);
+}));
+
+test('without GNU find, an input directory is stamped entry by entry and still checked', withTimeout(async () => {
+  await using rig = await stamped();
+  // A PATH with the tools the rules run but no find (the environment is part of the key: a new stamp).
+  const tools = rig.path('tools');
+  mkdirSync(tools);
+  for (const t of ['sh', 'bash', 'cat', 'ls', 'wc']) symlinkSync(execFileSync('sh', ['-c', `command -v ${t}`], {encoding: 'utf8'}).trim(), join(tools, t));
+  const env = {...ENV, PATH: tools};
+  rmSync(rig.path('.bevbuild/state/noop-stamp.json'));
+  await untilStamped(rig, TARGETS, env);
+  assert.ok(readFileSync(rig.path('.bevbuild/state/noop-fast.bin'), 'latin1').includes('"rels":['), 'the directory is listed in the stamp');
+  let r = await rig.json(TARGETS, env);
+  assert.ok(r.stderr.includes(`${REPLAYED} (stat check)`), r.stderr);
+  rig.write({'data/new.bin': 'new\n'});
+  r = await rig.json(TARGETS, env);
   assert.not.ok(r.stderr.includes(REPLAYED), r.stderr);
   assert.equal(executedIds(r.events), ['count']);
 }));
