@@ -2,6 +2,8 @@
  * Expected failures are values (DESIGN.md decision 8): functions that can fail for reasons outside
  * our control return a `Result`; bugs throw.
  */
+import type {NodeFailure} from './engine/node-failure.ts';
+
 export type Result<T, E = Failure> = {ok: true; value: T} | {ok: false; error: E};
 
 /** A failure a user can act on. `reason` keys the printer; `message` says what was expected and how to fix it. */
@@ -16,6 +18,8 @@ export interface Failure {
   argv?: string[];
   /** The log of a node's run that failed once its command was written there (the tool's own words). */
   logFile?: string;
+  /** A failure the engine found itself, as data (`src/engine/node-failure.ts`); `reason` is its kind. */
+  cause?: NodeFailure;
 }
 
 export const ok = <T>(value: T): {ok: true; value: T} => ({ok: true, value});

@@ -19,6 +19,7 @@ test('a tool that exits 0 without a declared output fails the node and records n
   const failed = r.events.find((e) => e['type'] === 'failed')!;
   assert.is(failed['id'], 'a');
   assert.is(failed['reason'], 'output-missing');
+  assert.equal(failed['cause'], {kind: 'output-missing', paths: ['out/b.txt'], exitCode: 0}, '--json: the failure as data too');
   const details = failed['details'] as string[];
   assert.is(details[0], 'missing: out/b.txt');
   const kept = /partial outputs kept in (\S+)/.exec(details[1]!)![1]!;

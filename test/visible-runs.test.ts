@@ -46,6 +46,7 @@ test('a failed run prints its argv (text and --json); the log tail shows the too
   const j = await rig.json(['bad']);
   const failed = j.events.find((e) => e['type'] === 'failed')!;
   assert.equal((failed['argv'] as string[]).slice(0, 3), ['bash', '-c', 'echo "loading"; exit 3']);
+  assert.equal(failed['cause'], {kind: 'exit-non-zero', program: 'bash', exitCode: 3});
 }));
 
 test('--stream and -v show tool output prefixed with the node id; plain runs do not', withTimeout(async () => {

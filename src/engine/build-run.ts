@@ -100,7 +100,7 @@ export class BuildRun {
   /** Reports a node's failure; without `--keep-going` the build stops starting new work. */
   fail(id: string, f: Failure): Outcome {
     this.failures.push(f);
-    this.reporter.log({type: 'failed', id, reason: f.reason, message: f.message, ...(f.details ? {details: f.details} : {}), ...(f.logFile ? {logFile: f.logFile} : {}), ...(f.argv ? {argv: f.argv} : {})});
+    this.reporter.log({type: 'failed', id, reason: f.reason, message: f.message, ...(f.details ? {details: f.details} : {}), ...(f.logFile ? {logFile: f.logFile} : {}), ...(f.argv ? {argv: f.argv} : {}), ...(f.cause ? {cause: f.cause} : {})});
     if (!this.opts.keepGoing) this.stopping = true;
     return this.finish(id, {status: 'failed'});
   }

@@ -9,6 +9,7 @@ import type {GraphNode} from '../graph/graph.ts';
 import {actionKey} from './action-key.ts';
 import type {BuildRun, Fetched, Keyed, Outcome} from './build-run.ts';
 import {keyRecordOf} from './input-digests.ts';
+import {nodeFailure} from './node-failure.ts';
 import type {RebuildReason} from './rebuild-reason.ts';
 import {runLogFile, runNode} from './run-node.ts';
 
@@ -29,7 +30,7 @@ export async function execute(run: BuildRun, keyed: Keyed, reasons: RebuildReaso
   const tc = await needToolchain(run, node.toolchain);
   if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return run.skip(node.id, {kind: 'toolchain-failed', toolchain: node.toolchain!});
   if (!run.pools.satisfiable(node.resources.gpu)) {
-    return run.fail(node.id, {reason: 'no-gpu', nodeId: node.id, message: `needs ${node.resources.gpu} GPU(s) but the gpu pool has ${opts.gpuIds.length}; set pools.gpu in bevbuild.config.ts or CUDA_VISIBLE_DEVICES, or run it with executor ${offMachineExecutors().map((e) => `'${e}'`).join(' or ')}`});
+    return run.fail(node.id, nodeFailure(node.id, {kind: 'no-gpu', needs: node.resources.gpu, pool: opts.gpuIds.length, offMachine: offMachineExecutors()}).error);
   }
   // Only the tool run holds pool resources; waiting for dependencies never does (no deadlocks).
   const grant = await run.pools.acquire(node.resources.cpu, node.resources.gpu, node.exclusive);

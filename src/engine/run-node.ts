@@ -22,6 +22,7 @@ import type {KeyRecord} from './action-key.ts';
 import {childEnv} from './child-env.ts';
 import {placeOutputs} from './restore.ts';
 import {ioFailure} from './io-failure.ts';
+import {nodeFailure} from './node-failure.ts';
 import {createRunDir, recordTool} from './run-dirs.ts';
 import {jobResume, keepInterrupted, planResume, resumeArgs} from './resume-run.ts';
 import type {EngineContext} from './engine-context.ts';
@@ -160,7 +161,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
     if (!ran.ok) return {ok: false, error: {...ran.error, details: tail(logFile)}};
     const checkByRule = node.rule.exitCode === 'check'; // the rule's check, not the exit code, decides
     if (ran.value.exitCode !== 0 && !checkByRule) {
-      return fail('exit-non-zero', `${argv[0]} exited with ${ran.value.signal ?? `code ${ran.value.exitCode}`}`, {nodeId: node.id, details: tail(logFile)});
+      return nodeFailure(node.id, {kind: 'exit-non-zero', program: String(argv[0]), exitCode: ran.value.exitCode, ...(ran.value.signal ? {signal: ran.value.signal} : {})}, {details: tail(logFile)});
     }
     const runCheck = async (): Promise<Result<void>> => {
       if (!node.rule.check) return ok(undefined);
@@ -173,11 +174,9 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       if (!checked.ok) return checked;
     }
     const invalid = node.outputs.map((o) => unstorable(o, outPath(o))).filter((m) => m !== undefined);
-    if (invalid.length) return fail('output-invalid', `${invalid.join('; ')}: outputs must be regular files or directories; nothing was recorded`, {nodeId: node.id});
+    if (invalid.length) return nodeFailure(node.id, {kind: 'output-invalid', problems: invalid});
     const missing = node.outputs.filter((o) => !existsSync(outPath(o)));
-    if (missing.length) {
-      return fail('output-missing', `the tool exited ${ran.value.exitCode} but did not produce ${missing.length} declared output(s); nothing was recorded`, {nodeId: node.id, details: missing.map((m) => `missing: ${m}`)});
-    }
+    if (missing.length) return nodeFailure(node.id, {kind: 'output-missing', paths: missing, exitCode: ran.value.exitCode});
     if (!checkByRule) {
       const checked = await runCheck();
       if (!checked.ok) return checked;
@@ -217,7 +216,7 @@ async function collectOutputs(ctx: EngineContext, node: GraphNode, outPath: (p: 
     const d = await ctx.memo.digestPaths(abs);
     for (const [i, o] of node.outputs.entries()) {
       const pd = d.get(abs[i]!);
-      if (!pd || pd.kind === 'missing') return fail('output-missing', `output ${o} vanished`, {nodeId: node.id});
+      if (!pd || pd.kind === 'missing') return nodeFailure(node.id, {kind: 'output-missing', paths: [o]});
       entries.push({path: o, kind: pd.kind, digest: pd.digest, size: pd.size});
     }
     return ok(entries);

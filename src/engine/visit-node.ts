@@ -10,6 +10,7 @@ import {carryOut} from './carry-out.ts';
 import {decide, type Decision} from './decide.ts';
 import {explainReasons} from './explain-reasons.ts';
 import {keyRecordOf} from './input-digests.ts';
+import {nodeFailure} from './node-failure.ts';
 import {planBehindPending} from './pending-plan.ts';
 import type {RebuildReason} from './rebuild-reason.ts';
 
@@ -53,7 +54,7 @@ async function handle(run: BuildRun, node: GraphNode): Promise<Outcome> {
     if (decision.action !== 'fresh') decision.reasons = explainReasons(ctx, node, decision.reasons);
     if (opts.force?.has(node.id)) decision = {action: 'run', reasons: [{kind: 'forced'}, ...(decision.action === 'fresh' ? [] : decision.reasons)]};
   } catch (e) {
-    return run.fail(node.id, {reason: 'internal-error', message: `could not compute the action key: ${(e as Error).message}`, nodeId: node.id});
+    return run.fail(node.id, nodeFailure(node.id, {kind: 'internal-error', error: (e as Error).message}).error);
   }
   const keyed: Keyed = {node, key, keyRecord};
 

@@ -11,6 +11,7 @@
  */
 import {reasonText, type RebuildReason} from '../engine/rebuild-reason.ts';
 import {skipText, type SkipReason} from '../engine/skip-reason.ts';
+import type {NodeFailure} from '../engine/node-failure.ts';
 
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
@@ -22,8 +23,8 @@ export type BuildEvent =
   | {type: 'plan-summary'; run: number; mayRun: number; restore: number; fresh: number}
   | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: RebuildReason[]; logFile?: string}
   | {type: 'done'; id: string; status: 'executed' | 'restored' | 'fresh'; durationMs: number}
-  /** `argv`: the command of a run that failed (also the first lines of its log). */
-  | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string; argv?: string[]}
+  /** `argv`: the command of a run that failed (also the first lines of its log); `cause`: the engine's own failures as data. */
+  | {type: 'failed'; id: string; reason: string; message: string; details?: string[]; logFile?: string; argv?: string[]; cause?: NodeFailure}
   /** `--stream`/`-v`: one line a running tool wrote to its log. */
   | {type: 'output'; id: string; line: string}
   | {type: 'skipped'; id: string; because: SkipReason}
