@@ -4,9 +4,12 @@
  * the same id, the batch script resumes from the last complete checkpoint, bevbuild follows that id
  * to the end and the final checkpoint equals an uninterrupted run's. A job whose time limit comes
  * before the training ends gets SIGUSR1 (`--signal=B:USR1@30`), the trainer stops at its epoch
- * boundary, the job requeues itself and the restart resumes; the build finishes.
+ * boundary, the job requeues itself and the restart resumes; the build finishes. A bevbuild killed
+ * with -9 leaves its job running: the next build refuses to start a second one (naming the job),
+ * and once the job is gone resumes from what it wrote.
  */
 import {execFileSync} from 'node:child_process';
+import {rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -55,6 +58,26 @@ test('scontrol requeue of a running training job: it restarts under the same id 
     assert.is(sha256(join(ws.dir, RUN_DIR, 'epoch_5.pth')), want, 'same bytes as the uninterrupted run');
     // Followed, not duplicated: one job, restarted once, completed.
     assert.equal(jobs(slurm).map((j) => [j.id, j.restarts, j.state]), [[job.id, 1, 'COMPLETED']]);
+
+    // kill -9 of bevbuild: its job runs on; the next build must not submit a second one.
+    const forget = await startBevbuild(ws.dir, ['clean', 'train'], env).done;
+    assert.is(forget.code, 0, forget.out);
+    rmSync(join(ws.dir, '.bevbuild/cache'), {recursive: true, force: true});
+    const killed = startBevbuild(ws.dir, ['train'], env);
+    await waitFor(() => stagedFile(ws.dir, 'epoch_2.pth'), 'epoch_2.pth written by the second job');
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const second = jobs(slurm).find((j) => j.id !== job.id)!;
+    const refused = await startBevbuild(ws.dir, ['train'], env).done;
+    assert.is(refused.code, 1, refused.out);
+    assert.match(refused.out, new RegExp(`still running as SLURM job ${second.id} .*scancel ${second.id}`));
+    execFileSync('scancel', [second.id], {env: {...process.env, ...slurm.env}});
+    await waitFor(() => (jobs(slurm).find((j) => j.id === second.id)?.state === 'CANCELLED' ? true : undefined), 'the cancelled job to end');
+    const resumed = await startBevbuild(ws.dir, ['train'], env).done;
+    assert.is(resumed.code, 0, resumed.out);
+    assert.match(trainLogs(ws.dir).at(-1)!, /resuming an interrupted run of the same action key from epoch_\d\.pth/);
+    assert.is(sha256(join(ws.dir, RUN_DIR, 'epoch_5.pth')), want, 'resumed after kill -9: same bytes');
+    assert.is(jobs(slurm).length, 3, 'one job per build that ran the tool');
   } finally {
     await slurm.stop();
     ws.dispose();

@@ -9,6 +9,8 @@
  */
 import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
+import {execFileSync} from 'node:child_process';
+import {endsJob, parseScontrolJob} from '../executors/slurm-status.ts';
 import {keepPartial, partialRoot, type ResumeKeep} from './resume.ts';
 import {processAlive} from './workspace-lock.ts';
 
@@ -19,6 +21,8 @@ interface Owner {
   toolPgid?: number;
   /** A resumable node's run: where its state is and where to keep it if the run never ends. */
   resume?: ResumeKeep;
+  /** The SLURM job running the tool (slurm executor), once submitted. */
+  slurmJob?: string;
 }
 
 const ORPHAN_GRACE_MS = 2000;
@@ -28,6 +32,8 @@ export interface OrphanRun {
   runDir: string;
   nodeId: string;
   pgid: number;
+  /** Set when the tool runs as this SLURM job (pgid is 0 then). */
+  slurmJob?: string;
 }
 
 /** Creates `runs/<runId>/` owned by this process. */
@@ -36,6 +42,11 @@ export function createRunDir(runsDir: string, runId: string, nodeId: string, res
   mkdirSync(dir, {recursive: true});
   writeOwner(dir, {pid: process.pid, nodeId, ...(resume ? {resume} : {})});
   return dir;
+}
+
+/** Records the SLURM job now running the tool of `runDir` (it outlives a killed bevbuild). */
+export function recordSlurmJob(runDir: string, nodeId: string, jobId: string, resume?: ResumeKeep): void {
+  writeOwner(runDir, {pid: process.pid, nodeId, slurmJob: jobId, ...(resume ? {resume} : {})});
 }
 
 /** Records the process group of the tool now running in `runDir`. */
@@ -63,6 +74,11 @@ export function sweepRunDirs(runsDir: string): OrphanRun[] {
       orphans.push({runDir: dir, nodeId: owner.nodeId, pgid: owner.toolPgid});
       continue;
     }
+    // A SLURM job goes on without its bevbuild (and writes into this run dir): the same as a live tool.
+    if (owner?.slurmJob && slurmJobActive(owner.slurmJob)) {
+      orphans.push({runDir: dir, nodeId: owner.nodeId, pgid: 0, slurmJob: owner.slurmJob});
+      continue;
+    }
     // owner.json is state a crash left behind: only keep from this run dir into this workspace's partial/.
     if (owner?.resume?.stateDir.startsWith(`${dir}/`) && dirname(owner.resume.keepAt) === partialRoot(dirname(runsDir))) {
       try {
@@ -78,6 +94,11 @@ export function sweepRunDirs(runsDir: string): OrphanRun[] {
 
 /** The message for an orphan: which process, and what to do. */
 export function describeOrphan(o: OrphanRun): string {
+  if (o.slurmJob) {
+    return `${o.nodeId} is still running as SLURM job ${o.slurmJob} from an earlier bevbuild that was killed; ` +
+      `building it again would start a second job. Wait for it or cancel it with \`scancel ${o.slurmJob}\`, then build again` +
+      ' (a resumable node resumes from the checkpoints it wrote)';
+  }
   return `${o.nodeId} is still running from an earlier bevbuild that was killed (process group ${o.pgid}); ` +
     `building it again would start a second copy. Wait for it or stop it with \`kill -- -${o.pgid}\`, then build again`;
 }
@@ -109,6 +130,16 @@ function diesSoon(pgid: number): boolean {
     Atomics.wait(tick, 0, 0, 20); // a synchronous sleep: the sweep runs before anything else
   }
   return !groupAlive(pgid);
+}
+
+/** Whether SLURM still runs (or will run) the job; false when scontrol is missing or forgot it. */
+function slurmJobActive(id: string): boolean {
+  try {
+    const s = parseScontrolJob(execFileSync('scontrol', ['show', 'job', '-o', id], {encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore']}));
+    return s !== undefined && !endsJob(s.state, true);
+  } catch {
+    return false;
+  }
 }
 
 function groupAlive(pgid: number): boolean {

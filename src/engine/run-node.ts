@@ -23,7 +23,7 @@ import {childEnv} from './child-env.ts';
 import {placeOutputs} from './restore.ts';
 import {ioFailure} from './io-failure.ts';
 import {nodeFailure} from './node-failure.ts';
-import {createRunDir, recordTool} from './run-dirs.ts';
+import {createRunDir, recordSlurmJob, recordTool} from './run-dirs.ts';
 import {jobResume, keepInterrupted, planResume, resumeArgs} from './resume-run.ts';
 import type {EngineContext} from './engine-context.ts';
 import type {OutputsOf} from './input-digests.ts';
@@ -146,6 +146,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       env,
       logFile,
       onStart: (pid) => recordTool(runDir, node.id, pid, resume?.keep),
+      onSubmit: (jobId) => recordSlurmJob(runDir, node.id, jobId, resume?.keep),
       ...(node.timeoutMs ? {timeoutMs: node.timeoutMs} : {}),
       ...(node.slurm ? {slurm: node.slurm} : {}),
       ...jobResume(resume, toolArgv),

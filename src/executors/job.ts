@@ -35,6 +35,8 @@ export interface ExecJob {
   timeoutMs?: number;
   /** Called once the command started, with the pid of its process group (local executor). */
   onStart?: (pid: number) => void;
+  /** Called once the command was submitted as a batch job, with its id (slurm executor). */
+  onSubmit?: (jobId: string) => void;
   /** Called with each chunk of output (for progress / --verbose); optional. */
   onOutput?: (chunk: string) => void;
   slurm?: SlurmResources;

@@ -75,6 +75,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
       return f('slurm-submit-failed', `sbatch rejected the job (exit ${sub.code}): ${sub.stderr.trim() || sub.stdout.trim()}`);
     }
 
+    job.onSubmit?.(id);
     const log = logFollower(job);
     const outcome = (s: SlurmJobStatus): Result<ExecOutcome, Failure> => {
       const durationMs = Date.now() - started;
