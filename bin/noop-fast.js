@@ -54,10 +54,13 @@ export function invocationKey(argv) {
   return createHash('sha256').update(JSON.stringify({argv, cwd: process.cwd(), env, node: process.version})).digest('hex');
 }
 
+/** One options object for every call (thousands of them on a no-op). */
+const NO_THROW = Object.freeze({throwIfNoEntry: false});
+
 /** lstat without throwing for a missing path (ENOTDIR included); other errors throw. */
 function lstatOrMissing(p) {
   try {
-    return lstatSync(p, {throwIfNoEntry: false});
+    return lstatSync(p, NO_THROW);
   } catch (e) {
     if (e.code === 'ENOTDIR') return undefined;
     throw e;
@@ -102,7 +105,7 @@ function same(f, i, p) {
   if (!l.isSymbolicLink()) return true; // the mode says it was no symlink when recorded either
   let t;
   try {
-    t = statSync(p, {throwIfNoEntry: false});
+    t = statSync(p, NO_THROW);
   } catch {
     return false;
   }
