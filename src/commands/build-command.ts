@@ -65,10 +65,13 @@ async function buildWith(opts: Options, signal: AbortSignal, hooks: BuildHooks, 
     }
     ws.signingKey = signing.value;
     ws.remote = await makeRemote(opts, ws);
-    const gpus = ws.config.pools?.gpu ? {ids: ws.config.pools.gpu, source: 'pools.gpu of bevbuild.config.ts'} : discoverGpus();
+    const todo = closure(ws.graph, targets).map((id) => ws.graph.nodes.get(id)!);
+    // nvidia-smi can take hundreds of ms (no persistence daemon): asked only when a node wants a GPU.
+    const gpus = ws.config.pools?.gpu ? {ids: ws.config.pools.gpu, source: 'pools.gpu of bevbuild.config.ts'}
+      : todo.some((n) => n.resources.gpu > 0) ? discoverGpus() : {ids: [], source: 'no artifact of this build asks for one'};
     const gpuIds = gpus.ids;
     // Plan time: what cannot run here stops a build now, not after hours of other work.
-    const blocked = cannotRunHere(closure(ws.graph, targets).map((id) => ws.graph.nodes.get(id)!), ws.graph.root, ws.state, gpus);
+    const blocked = cannotRunHere(todo, ws.graph.root, ws.state, gpus);
     if (blocked.length && !opts.dryRun) {
       printDiagnostics(blocked, process.cwd(), opts.json);
       return EXIT.usage;
