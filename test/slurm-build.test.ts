@@ -62,4 +62,26 @@ test('a slurm node runs as a job, feeds a local node; failures show the log tail
   }
 }, 240_000));
 
+test('a GPU node run by slurm needs no GPU on the submitting machine (a login node submits GPU jobs)', withTimeout(async () => {
+  const slurm = await startSlurm();
+  try {
+    await using rig = await WorkspaceRig.create();
+    // gpu: 1 in the rule's resources; the job itself asks SLURM for none (the rig has no GPUs),
+    // so this checks only that the local (empty) gpu pool is not consulted for an off-machine run.
+    rig.write({'bevbuild.config.ts': shConfig(
+      `    trained: sh({script: 'echo "job $SLURM_JOB_ID" > "$1"', outputs: ['out/ckpt.txt']}),`,
+      `
+  resources: () => ({cpu: 1, gpu: 1}),
+  executor: () => 'slurm',
+  slurm: () => ({cpusPerTask: 1, timeMinutes: 5}),`,
+    )});
+    const r = await rig.json(['trained'], {...slurm.env, BEVBUILD_SLURM_POLL_MS: '300', CUDA_VISIBLE_DEVICES: ''});
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(executedIds(r.events), ['trained']);
+    assert.match(rig.read('out/ckpt.txt'), /^job \d+\n$/);
+  } finally {
+    await slurm.stop();
+  }
+}, 240_000));
+
 test.run();

@@ -4,7 +4,7 @@
  * pools, then `runNode`; the result is recorded in the workspace state and uploaded to the remote.
  */
 import {randomBytes} from 'node:crypto';
-import {offMachineExecutors} from '../executors/registry.ts';
+import {EXECUTORS, offMachineExecutors} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import {actionKey} from './action-key.ts';
 import type {BuildRun, Fetched, Keyed, Outcome} from './build-run.ts';
@@ -29,11 +29,12 @@ export async function execute(run: BuildRun, keyed: Keyed, reasons: RebuildReaso
   }
   const tc = await needToolchain(run, node.toolchain);
   if (tc && (tc.status === 'failed' || tc.status === 'skipped')) return run.skip(node.id, {kind: 'toolchain-failed', toolchain: node.toolchain!});
-  if (!run.pools.satisfiable(node.resources.gpu)) {
-    return run.fail(node.id, nodeFailure(node.id, {kind: 'no-gpu', needs: node.resources.gpu, pool: opts.gpuIds.length, offMachine: offMachineExecutors()}).error);
+  const {cpu, gpu} = localDemand(node);
+  if (!run.pools.satisfiable(gpu)) {
+    return run.fail(node.id, nodeFailure(node.id, {kind: 'no-gpu', needs: gpu, pool: opts.gpuIds.length, offMachine: offMachineExecutors()}).error);
   }
   // Only the tool run holds pool resources; waiting for dependencies never does (no deadlocks).
-  const grant = await run.pools.acquire(node.resources.cpu, node.resources.gpu, node.exclusive);
+  const grant = await run.pools.acquire(cpu, gpu, node.exclusive);
   try {
     // Re-checked after the wait for a slot: a failure elsewhere may have stopped the build meanwhile.
     const stopped = run.skipIfStopping(node.id);
@@ -77,4 +78,15 @@ async function needToolchain(run: BuildRun, id: string | undefined): Promise<Out
   let p = run.toolchainRuns.get(id);
   if (!p) run.toolchainRuns.set(id, (p = o.run()));
   return p;
+}
+
+/**
+ * What a run takes from this machine's pools. A node run by an off-machine executor (SLURM) gets its
+ * GPUs and CPUs from the cluster, so it needs no local GPU (a login node without one may submit
+ * GPU jobs) and holds one CPU slot, for the process that submits and follows the job: `-j` still
+ * bounds how many jobs one build has in flight.
+ */
+function localDemand(node: GraphNode): {cpu: number; gpu: number} {
+  if (EXECUTORS[node.executor].onThisMachine) return {cpu: node.resources.cpu, gpu: node.resources.gpu};
+  return {cpu: Math.min(1, node.resources.cpu), gpu: 0};
 }
