@@ -4,13 +4,13 @@
  * resume arguments of the Intel and TAO train rules (torchpack `--resume_from PATH`; TAO 5.5 spec
  * keys `train.resume=true` + the exact in-container path, still a valid `bevfusion` command line).
  */
-import {mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import type {RunContext} from '../src/index.ts';
-import {lastCheckpoint, type CheckpointNaming} from '../src/engine/resume.ts';
+import {lastCheckpoint, listPartials, superseded, sweepPartials, type CheckpointNaming} from '../src/engine/resume.ts';
 import {train} from '../rules/intel/train.ts';
 import {taoBevfusionChain} from '../rules/tao/chain.ts';
 import {checkArgv} from './util/cli-contract.ts';
@@ -50,6 +50,29 @@ test('the newest epoch by number, unless a pointer names a complete one', () => 
   const empty = dirWith({'configs.yaml': ''});
   assert.is(lastCheckpoint(empty, EPOCHS), undefined);
   rmSync(empty, {recursive: true, force: true});
+});
+
+test('cache prune drops partial runs superseded by a newer one of the same node (another key), with their size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bevbuild-partials-'));
+  try {
+    const keep = (key: string, nodeId: string | undefined, keptAt: string) => {
+      mkdirSync(join(dir, 'partial', key, 'state'), {recursive: true});
+      writeFileSync(join(dir, 'partial', key, 'state', 'epoch_1.pth'), Buffer.alloc(1000));
+      if (nodeId) writeFileSync(join(dir, 'partial', key, 'info.json'), JSON.stringify({nodeId, key, checkpoint: 'epoch_1.pth', keptAt}));
+    };
+    keep('a1', 'train/a', '2026-01-01T00:00:00.000Z');
+    keep('a2', 'train/a', '2026-01-02T00:00:00.000Z');
+    keep('b1', 'train/b', '2026-01-01T00:00:00.000Z');
+    keep('x', undefined, '');
+    assert.is(listPartials(dir).length, 4);
+    const r = sweepPartials(dir, superseded);
+    assert.is(r.removed, 2);
+    assert.ok(r.bytes >= 2000, String(r.bytes));
+    assert.equal(listPartials(dir).map((p) => p.key).sort(), ['a2', 'b1']);
+    assert.not.ok(existsSync(join(dir, 'partial', 'a1')));
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
 });
 
 const ctx: RunContext = {
