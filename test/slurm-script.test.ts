@@ -6,7 +6,8 @@ import {spawnSync} from 'node:child_process';
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import type {ExecJob} from '../src/executors/job.ts';
-import {batchScript, launcherArgv, sbatchArgs, shellQuote} from '../src/executors/slurm-script.ts';
+import {batchScript, launcherArgv, sbatchArgs} from '../src/executors/slurm-script.ts';
+import {shellQuote} from '../src/shell-quote.ts';
 import {parseScontrolJob, signalName} from '../src/executors/slurm-status.ts';
 
 const job: ExecJob = {

@@ -11,7 +11,7 @@ import {hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import type {ActionRecord, OutputEntry} from '../../cache/local-store.ts';
 import type {CheckContext, RunContext} from '../config/define-rule.ts';
-import {shellQuote} from '../executors/slurm-script.ts';
+import {shellQuote} from '../shell-quote.ts';
 import {followLog} from '../reporting/log-follower.ts';
 import type {ExecJob} from '../executors/job.ts';
 import type {ExecutorSet} from '../executors/registry.ts';

@@ -14,7 +14,7 @@
  *   same job id throughout (slurm.ts), never submitting a second one.
  */
 import type {Checkpoint, CheckpointNaming} from '../engine/resume.ts';
-import {shellQuote} from './slurm-script.ts';
+import {shellQuote} from '../shell-quote.ts';
 
 /** What a resumable job carries (`ExecJob.resume`). */
 export interface JobResume {

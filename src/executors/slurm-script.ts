@@ -5,12 +5,9 @@
  */
 import {basename} from 'node:path';
 import type {ExecJob} from './job.ts';
+import {shellQuote} from '../shell-quote.ts';
 import {resumeSbatchArgs, resumeScriptLines} from './slurm-resume.ts';
 
-/** Quotes a string for a POSIX shell (single quotes; embedded quotes closed and escaped). */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Variables SLURM sets inside the allocation and bevbuild must not override: the local GPU

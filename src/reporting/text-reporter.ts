@@ -5,7 +5,7 @@
  */
 import {relative} from 'node:path';
 import {reasonsText, type BuildEvent, type Reporter} from './events.ts';
-import {shellQuote} from '../executors/slurm-script.ts';
+import {shellQuote} from '../shell-quote.ts';
 import {unreachable} from '../result.ts';
 import {palette} from './color.ts';
 import {skipText} from '../engine/skip-reason.ts';
