@@ -18,7 +18,11 @@ const DOCKER_ERRORS: Record<number, string> = {125: 'docker could not create or 
 
 export interface TaoCheckInput {
   action: TaoAction;
-  /** Absolute path of this run's status.json (in the staging area: it holds this run's lines only). */
+  /**
+   * Absolute path of this run's status.json, in the staging area. A fresh run's file holds its own
+   * lines only; a resumed run's file also holds the interrupted run's lines before them, which is why
+   * the verdict takes the last success unless a FAILURE follows it.
+   */
   statusFile: string;
   /** Absolute path where the verdict is written (a declared output). */
   verdictFile: string;
