@@ -9,7 +9,7 @@
  * partial runs (with a size report).
  */
 import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from 'node:fs';
-import {basename, dirname, join} from 'node:path';
+import {basename, dirname, join, normalize} from 'node:path';
 
 /** How a tool's checkpoints are named and which one is complete. */
 export interface CheckpointNaming {
@@ -70,6 +70,25 @@ interface PartialInfo {
   key: string;
   checkpoint: string;
   keptAt: string;
+}
+
+/**
+ * A `ResumeKeep` read back from a dead run's `owner.json` (bytes a crash or an editor left): only
+ * when every field has its type, the key is a plain name, `keepAt` is exactly `<partialDir>/<key>`
+ * and `stateDir` lies inside `runDir` — anything else (`partial/..`, `../..`) would make the sweep
+ * delete or move directories outside them.
+ */
+export function parseResumeKeep(x: unknown, runDir: string, partialDir: string): ResumeKeep | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const r = x as Record<string, unknown>;
+  const c = r['checkpoint'] as Record<string, unknown> | null | undefined;
+  const str = (v: unknown): v is string => typeof v === 'string';
+  if (!str(r['key']) || !/^[A-Za-z0-9_-]{1,128}$/.test(r['key']) || !str(r['nodeId']) || !str(r['stateDir']) || !str(r['keepAt'])) return undefined;
+  if (r['keepAt'] !== join(partialDir, r['key'])) return undefined;
+  if (normalize(r['stateDir']) !== r['stateDir'] || !r['stateDir'].startsWith(`${runDir}/`)) return undefined;
+  if (typeof c !== 'object' || c === null || !str(c['prefix']) || !str(c['suffix']) || (c['pointer'] !== undefined && !str(c['pointer']))) return undefined;
+  const checkpoint: CheckpointNaming = {prefix: c['prefix'], suffix: c['suffix'], ...(str(c['pointer']) ? {pointer: c['pointer']} : {})};
+  return {key: r['key'], nodeId: r['nodeId'], stateDir: r['stateDir'], keepAt: r['keepAt'], checkpoint};
 }
 
 /** `.bevbuild/partial` of a workspace's state dir. */

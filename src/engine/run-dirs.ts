@@ -11,7 +11,7 @@ import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync}
 import {dirname, join} from 'node:path';
 import {execFileSync} from 'node:child_process';
 import {endsJob, parseScontrolJob} from '../executors/slurm-status.ts';
-import {keepPartial, partialRoot, type ResumeKeep} from './resume.ts';
+import {keepPartial, parseResumeKeep, partialRoot, type ResumeKeep} from './resume.ts';
 import {processAlive} from './workspace-lock.ts';
 
 interface Owner {
@@ -19,8 +19,8 @@ interface Owner {
   nodeId: string;
   /** Process group of the running tool (local executor), once started. */
   toolPgid?: number;
-  /** A resumable node's run: where its state is and where to keep it if the run never ends. */
-  resume?: ResumeKeep;
+  /** A resumable node's run: where its state is and where to keep it if the run never ends (a `ResumeKeep`; read back through parseResumeKeep). */
+  resume?: unknown;
   /** The SLURM job running the tool (slurm executor), once submitted. */
   slurmJob?: string;
 }
@@ -80,9 +80,10 @@ export function sweepRunDirs(runsDir: string): OrphanRun[] {
       continue;
     }
     // owner.json is state a crash left behind: only keep from this run dir into this workspace's partial/.
-    if (owner?.resume?.stateDir.startsWith(`${dir}/`) && dirname(owner.resume.keepAt) === partialRoot(dirname(runsDir))) {
+    const resume = parseResumeKeep(owner?.resume, dir, partialRoot(dirname(runsDir)));
+    if (resume) {
       try {
-        keepPartial(owner.resume);
+        keepPartial(resume);
       } catch {
         // best effort: the run is lost, the next build starts over
       }
@@ -112,8 +113,12 @@ function writeOwner(dir: string, owner: Owner): void {
 
 function readOwner(dir: string): Owner | undefined {
   try {
-    const o = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as Owner;
-    return Number.isInteger(o.pid) && o.pid > 0 ? o : undefined;
+    const o = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as Owner | null;
+    // Untrusted bytes: a field of the wrong type reads as absent (resume is checked where it is used).
+    if (typeof o !== 'object' || o === null || !Number.isInteger(o.pid) || o.pid <= 0) return undefined;
+    return {pid: o.pid, nodeId: typeof o.nodeId === 'string' ? o.nodeId : '(unknown node)', resume: o.resume,
+      ...(Number.isInteger(o.toolPgid) && o.toolPgid! > 0 ? {toolPgid: o.toolPgid} : {}),
+      ...(typeof o.slurmJob === 'string' && /^\d+(_\d+)?$/.test(o.slurmJob) ? {slurmJob: o.slurmJob} : {})};
   } catch {
     return undefined;
   }
