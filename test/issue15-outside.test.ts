@@ -1,14 +1,16 @@
 /**
  * Issue 15 from the outside: what a crash or an editor leaves under `.bevbuild/` is untrusted. A
  * dead run's `owner.json` with a resume record of the wrong shape must neither crash the build's
- * run-dir sweep nor make it delete or move anything outside the run dir and `partial/<key>`.
+ * run-dir sweep nor make it delete or move anything outside the run dir and `partial/<key>`; a kept
+ * partial run whose checkpoint or info.json changed since it was kept is discarded, never resumed.
  */
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {sweepRunDirs} from '../src/engine/run-dirs.ts';
+import {keepPartial, restorePartial, type ResumeKeep} from '../src/engine/resume.ts';
 import {withTimeout} from './util/rig-test.ts';
 
 const test = suite('issue15-outside');
@@ -64,6 +66,44 @@ test('keepAt or stateDir outside partial/<key> and the run dir is refused; a sou
     assert.is(readFileSync(join(w.bev, 'partial', 'k', 'state', 'epoch_1.pth'), 'utf8'), 'ckpt');
   } finally {
     w.dispose();
+  }
+}));
+
+test('a kept checkpoint truncated, rewritten or with a broken info.json is discarded with a reason, not resumed', withTimeout(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'h6-partial-'));
+  const keep: ResumeKeep = {key: 'a'.repeat(64), nodeId: 'train', stateDir: join(root, 'stage', 'work'), keepAt: join(root, 'partial', 'a'.repeat(64)), checkpoint: naming};
+  const kept = () => {
+    mkdirSync(keep.stateDir, {recursive: true});
+    writeFileSync(join(keep.stateDir, 'epoch_1.pth'), 'one'.repeat(1000));
+    writeFileSync(join(keep.stateDir, 'epoch_2.pth'), 'two'.repeat(1000));
+    assert.is(keepPartial(keep), 'epoch_2.pth');
+  };
+  const ckpt = join(keep.keepAt, 'state', 'epoch_2.pth');
+  const info = join(keep.keepAt, 'info.json');
+  try {
+    kept();
+    const ok = restorePartial(keep);
+    assert.ok(ok && 'name' in ok && ok.name === 'epoch_2.pth', 'untouched: resumed');
+    rmSync(keep.stateDir, {recursive: true});
+    const damages: Array<[() => void, RegExp]> = [
+      [() => truncateSync(ckpt, 100), /epoch_2\.pth changed since it was kept \(100 bytes; kept: 3000 bytes/],
+      [() => writeFileSync(ckpt, 'TWO'.repeat(1000)), /epoch_2\.pth changed since it was kept/],
+      [() => writeFileSync(info, '{"key": "a'), /info\.json is missing or unreadable/],
+      [() => writeFileSync(info, 'null'), /info\.json is not an object/],
+      [() => rmSync(info), /info\.json is missing or unreadable/],
+      [() => writeFileSync(info, JSON.stringify({...JSON.parse(readFileSync(info, 'utf8')), checkpoint: 'epoch_1.pth'})), /names epoch_1\.pth, but the last complete checkpoint is epoch_2\.pth/],
+    ];
+    for (const [damage, why] of damages) {
+      kept();
+      damage();
+      const r = restorePartial(keep);
+      assert.ok(r && 'discarded' in r, `discarded, not resumed (${why})`);
+      assert.match(r.discarded, why);
+      assert.not.ok(existsSync(keep.keepAt), 'the kept run is gone: the next build starts over');
+      assert.not.ok(existsSync(join(keep.stateDir, 'epoch_2.pth')), 'nothing of it reached staging');
+    }
+  } finally {
+    rmSync(root, {recursive: true, force: true});
   }
 }));
 

@@ -34,6 +34,12 @@ export function planResume(ctx: EngineContext, node: GraphNode, key: string, sta
 export function resumeArgs(ctx: EngineContext, plan: ResumePlan | undefined, logFile: string): {args: string[]; from?: Checkpoint} {
   if (!plan) return {args: []};
   const from = restorePartial(plan.keep);
+  if (from && 'discarded' in from) {
+    const message = `${plan.keep.nodeId}: the kept partial run of this action key was discarded (${from.discarded}); the run starts from the beginning`;
+    appendFileSync(logFile, `[bevbuild] ${message}\n`);
+    ctx.reporter.log({type: 'warning', message});
+    return {args: []};
+  }
   if (!from) return {args: []};
   const message = `${plan.keep.nodeId}: resuming an interrupted run of the same action key from ${from.name}`;
   appendFileSync(logFile, `[bevbuild] ${message} (${from.path})\n`);

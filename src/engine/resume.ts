@@ -8,7 +8,8 @@
  * for the last complete checkpoint; any other key never sees it. `clean` and `cache prune` sweep
  * partial runs (with a size report).
  */
-import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {basename, dirname, join, normalize} from 'node:path';
 
 /** How a tool's checkpoints are named and which one is complete. */
@@ -70,6 +71,14 @@ interface PartialInfo {
   key: string;
   checkpoint: string;
   keptAt: string;
+  /** Size and sha256 of `checkpoint` when kept: a resume only starts from those very bytes. */
+  size: number;
+  sha256: string;
+}
+
+/** A kept partial run could not be resumed and was discarded: why (a sentence), for the log and the reporter. */
+export interface DiscardedPartial {
+  discarded: string;
 }
 
 /**
@@ -134,20 +143,65 @@ function pointerTarget(file: string): string | undefined {
 
 /**
  * Moves a kept partial run of `keep.key` back into staging. Returns its last complete checkpoint,
- * or undefined when there is none (nothing kept, or kept without a checkpoint: then it is dropped).
+ * or undefined when nothing is kept. A kept run is bytes on disk that anything may have touched
+ * since: unless `info.json` is sound, names this key and the last complete checkpoint, and that
+ * file still has the size and sha256 it had when kept, the run is discarded (the tool would resume
+ * from garbage, fail, and be kept again, forever) and the reason returned instead.
  */
-export function restorePartial(keep: ResumeKeep): Checkpoint | undefined {
+export function restorePartial(keep: ResumeKeep): Checkpoint | DiscardedPartial | undefined {
   const state = join(keep.keepAt, 'state');
   if (!existsSync(state)) return undefined;
-  if (!lastCheckpoint(state, keep.checkpoint)) {
+  const problem = partialProblem(keep, state);
+  if (problem) {
     rmSync(keep.keepAt, {recursive: true, force: true});
-    return undefined;
+    return {discarded: problem};
   }
   rmSync(keep.stateDir, {recursive: true, force: true});
   mkdirSync(dirname(keep.stateDir), {recursive: true});
   renameSync(state, keep.stateDir);
   rmSync(keep.keepAt, {recursive: true, force: true});
   return lastCheckpoint(keep.stateDir, keep.checkpoint);
+}
+
+/** Why the kept run in `state` must not be resumed, or undefined when it may. */
+function partialProblem(keep: ResumeKeep, state: string): string | undefined {
+  if (!lstatSync(state).isDirectory()) return 'its state is not a directory';
+  const ckpt = lastCheckpoint(state, keep.checkpoint);
+  if (!ckpt) return 'it holds no complete checkpoint';
+  let info: Partial<PartialInfo>;
+  try {
+    const file = join(keep.keepAt, 'info.json');
+    if (lstatSync(file).size > CHECKPOINT_TEXT_MAX) return 'its info.json is too large';
+    info = JSON.parse(readFileSync(file, 'utf8')) as Partial<PartialInfo>;
+    if (typeof info !== 'object' || info === null) return 'its info.json is not an object';
+  } catch (e) {
+    return `its info.json is missing or unreadable (${(e as Error).message.split('\n')[0]})`;
+  }
+  if (info.key !== keep.key) return 'its info.json names another action key';
+  if (info.checkpoint !== ckpt.name) return `its info.json names ${String(info.checkpoint)}, but the last complete checkpoint is ${ckpt.name}`;
+  const now = fileDigest(ckpt.path);
+  if (!now || now.size !== info.size || now.sha256 !== info.sha256) {
+    return `${ckpt.name} changed since it was kept (${now ? `${now.size} bytes` : 'unreadable'}; kept: ${String(info.size)} bytes, sha256 ${String(info.sha256).slice(0, 12)})`;
+  }
+  return undefined;
+}
+
+/** Size and sha256 of a regular file, read in chunks on this thread (a checkpoint can be gigabytes), or undefined. */
+function fileDigest(path: string): {size: number; sha256: string} | undefined {
+  let fd: number | undefined;
+  try {
+    if (!lstatSync(path).isFile()) return undefined;
+    fd = openSync(path, 'r');
+    const h = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let size = 0;
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
+    return {size, sha256: h.digest('hex')};
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
@@ -157,11 +211,12 @@ export function restorePartial(keep: ResumeKeep): Checkpoint | undefined {
  */
 export function keepPartial(keep: ResumeKeep): string | undefined {
   const ckpt = lastCheckpoint(keep.stateDir, keep.checkpoint);
-  if (!ckpt) return undefined;
+  const digest = ckpt && fileDigest(ckpt.path);
+  if (!ckpt || !digest) return undefined;
   rmSync(keep.keepAt, {recursive: true, force: true});
   mkdirSync(keep.keepAt, {recursive: true});
   renameSync(keep.stateDir, join(keep.keepAt, 'state'));
-  const info: PartialInfo = {nodeId: keep.nodeId, key: keep.key, checkpoint: ckpt.name, keptAt: new Date().toISOString()};
+  const info: PartialInfo = {nodeId: keep.nodeId, key: keep.key, checkpoint: ckpt.name, keptAt: new Date().toISOString(), ...digest};
   writeFileSync(join(keep.keepAt, 'info.json'), JSON.stringify(info));
   return ckpt.name;
 }
