@@ -11,6 +11,7 @@ import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {sweepRunDirs} from '../src/engine/run-dirs.ts';
 import {keepPartial, restorePartial, type ResumeKeep} from '../src/engine/resume.ts';
+import {sweep} from '../src/config/sweep.ts';
 import {withTimeout} from './util/rig-test.ts';
 
 const test = suite('issue15-outside');
@@ -106,5 +107,13 @@ test('a kept checkpoint truncated, rewritten or with a broken info.json is disca
     rmSync(root, {recursive: true, force: true});
   }
 }));
+
+test('a sweep value that is not a number, boolean or id-safe string is named, with what was expected', () => {
+  for (const [bad, got] of [[NaN, 'got NaN'], [Infinity, 'got Infinity'], [null, 'got null'], [{}, 'got an object']] as const) {
+    assert.throws(() => sweep('train/x', {lr: [1e-3, bad as unknown as number]}, () => ({} as never)),
+      (e: Error) => e.message.includes(`lr.1: expected a finite number, a boolean or a string of letters, digits, _ . + -; ${got}`));
+  }
+  assert.throws(() => sweep('train/x', {lr: ['a b']}, () => ({} as never)), /lr\.0: a string of letters, digits/);
+});
 
 test.run();

@@ -45,11 +45,13 @@ export interface Sweep<P = Record<string, ParamValue>> extends ReadonlyArray<[st
   readonly ids: readonly string[];
 }
 
+/** A value as the config spelled it, for messages (`NaN`, `null`, `"a b"`, `an object`). */
+const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v !== null && typeof v === 'object' ? (Array.isArray(v) ? 'an array' : 'an object') : String(v));
 const value = z.union([
   z.number().finite(),
   z.boolean(),
   z.string().regex(PARAM_VALUE_RE, 'a string of letters, digits, _ . + - (it becomes part of the artifact id)'),
-]);
+], {error: (iss) => (iss.code === 'invalid_union' ? `expected a finite number, a boolean or a string of letters, digits, _ . + -; got ${shown(iss.input)}` : undefined)});
 const matrixSchema = z
   .record(z.string(), z.array(value).min(1, 'give at least one value'))
   .refine((m) => Object.keys(m).length > 0, 'give at least one param');
