@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import {sweepRunDirs} from '../src/engine/run-dirs.ts';
 import {keepPartial, restorePartial, type ResumeKeep} from '../src/engine/resume.ts';
 import {sweep} from '../src/config/sweep.ts';
+import {spawnSync} from 'node:child_process';
 import {withTimeout} from './util/rig-test.ts';
 
 const test = suite('issue15-outside');
@@ -115,5 +116,33 @@ test('a sweep value that is not a number, boolean or id-safe string is named, wi
   }
   assert.throws(() => sweep('train/x', {lr: ['a b']}, () => ({} as never)), /lr\.0: a string of letters, digits/);
 });
+
+test('select: a metric file with NaN, a hex string, Infinity or an inherited key is refused, saying what was expected', withTimeout(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h6-select-'));
+  const tool = join(import.meta.dirname, '..', 'rules', 'tools', 'select.mjs');
+  const run = (text: string, metric = 'recall') => {
+    writeFileSync(join(dir, 'm.json'), text);
+    writeFileSync(join(dir, 'a.bin'), 'a');
+    const spec = {metric, direction: 'max', tieBreak: 'first', candidates: [{id: 'p@x=1', index: 0, params: {x: 1}, metrics: {abs: join(dir, 'm.json'), rel: 'm.json'}, files: {'a.bin': {abs: join(dir, 'a.bin'), rel: 'a.bin'}}}]};
+    const r = spawnSync(process.execPath, [tool, '--spec', JSON.stringify(spec), '--selection', join(dir, 'out', 'selection.json'), `a.bin=${join(dir, 'out', 'a.bin')}`], {encoding: 'utf8'});
+    return {code: r.status, err: r.stderr};
+  };
+  try {
+    const cases: Array<[string, string, RegExp]> = [
+      ['{"recall": NaN}', 'recall', /not valid JSON \(NaN\/Infinity are not JSON: have the evaluation write a finite number\)/],
+      ['{"recall": "0x1"}', 'recall', /"recall" in m\.json is "0x1", expected a finite number/],
+      ['{"recall": 1e400}', 'recall', /is Infinity, expected a finite number/],
+      ['{"recall": 0.9}', 'constructor', /has no "constructor" \(no key "constructor"; keys there: recall\)/],
+    ];
+    for (const [text, metric, want] of cases) {
+      const r = run(text, metric);
+      assert.is(r.code, 2, text);
+      assert.match(r.err, want);
+    }
+    assert.is(run('{"recall": " 0.75"}').code, 0, 'a decimal number as a string still counts');
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+}));
 
 test.run();

@@ -34,7 +34,8 @@ function lookup(doc, path) {
   const parts = path.startsWith('/') ? path.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~')) : path.split('.');
   let v = doc;
   for (const p of parts) {
-    if (v === null || typeof v !== 'object' || !(p in v)) return {missing: p, keys: v && typeof v === 'object' ? Object.keys(v).slice(0, 12) : []};
+    // Own keys only: `constructor`/`toString` are no metric of a JSON object.
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, p)) return {missing: p, keys: v && typeof v === 'object' ? Object.keys(v).slice(0, 12) : []};
     v = v[p];
   }
   return {value: v};
@@ -45,12 +46,16 @@ const scored = spec.candidates.map((c) => {
   try {
     doc = JSON.parse(readFileSync(c.metrics.abs, 'utf8'));
   } catch (e) {
-    die(`${c.id}: cannot read the metric file ${c.metrics.rel}: ${e.message}`);
+    // Python's json.dump writes NaN/Infinity for non-finite floats: not JSON, and no rankable metric.
+    const hint = /\b(NaN|-?Infinity)\b/.test(e.message) ? ' (NaN/Infinity are not JSON: have the evaluation write a finite number)' : '';
+    die(`${c.id}: cannot read the metric file ${c.metrics.rel}: ${e.message}${hint}`);
   }
   const got = lookup(doc, spec.metric);
   if ('missing' in got) die(`${c.id}: ${c.metrics.rel} has no "${spec.metric}" (no key "${got.missing}"; keys there: ${got.keys.join(', ') || 'none'}); fix \`metric\` of the select node`);
-  const value = typeof got.value === 'string' && got.value.trim() !== '' ? Number(got.value) : got.value;
-  if (typeof value !== 'number' || !Number.isFinite(value)) die(`${c.id}: "${spec.metric}" in ${c.metrics.rel} is ${JSON.stringify(got.value)}, not a finite number`);
+  // A decimal number written as a string ("0.91") counts; "0x1", "1e", " " do not.
+  const value = typeof got.value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(got.value) ? Number(got.value) : got.value;
+  const shown = typeof got.value === 'number' ? String(got.value) : JSON.stringify(got.value); // 1e400 parses to Infinity: say so, not "null"
+  if (typeof value !== 'number' || !Number.isFinite(value)) die(`${c.id}: "${spec.metric}" in ${c.metrics.rel} is ${shown}, expected a finite number (or a decimal number as a string)`);
   return {...c, value};
 });
 
