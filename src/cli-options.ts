@@ -164,7 +164,8 @@ export const HELP = `bevbuild — a content-hash cached artifact graph for BEVFu
 ONNX → INT8 OpenVINO IR → deploy, gated by a native INT8-vs-FP32 check.
 
 Usage
-  bevbuild [build] <target…>     build targets (ids like deploy/kitti/second, globs like 'deploy/**')
+  bevbuild [build] <target…>     build targets (ids like deploy/kitti/second or a sweep point's
+                                 train/kitti/second@lr=1e-4,ep=3, globs like 'deploy/**', 'train/x@*')
   bevbuild status [target…]      what is fresh, what would rebuild and why
   bevbuild why <target>          what changed since the last good build, down to the root cause
   bevbuild graph [target] --format mermaid|dot|json

@@ -62,12 +62,15 @@ Checks a deploy directory against a provenance bundle offline.
   --trusted-key <pem>   a public key to accept (repeatable; env BEVBUILD_TRUSTED_KEYS)`,
   clean: `bevbuild clean [target…] [--all]
 Deletes the workspace copies of the targets' outputs (all without targets); the store keeps them,
-so the next build restores instead of running. Waits for a running build of the workspace first.
+so the next build restores instead of running. Also deletes the targets' kept partial runs
+(.bevbuild/partial: an interrupted resumable training then starts from its first epoch).
+Waits for a running build of the workspace first.
 
   --all           also delete .bevbuild/ (store, state, envs, logs): the next build runs everything
   -C <dir>        the workspace at or above <dir>`,
   cache: `bevbuild cache prune --max-size <size>
-Bounds the local store (e.g. 500M, 20G), dropping the least recently used entries first.
+Bounds the local store (e.g. 500M, 20G), dropping the least recently used entries first. Also drops
+kept partial runs superseded by a newer one of the same node (its action key changed) or unreadable.
 
 ${COMMON}`,
   ui: `bevbuild ui [target…] [--port <n>] [--allow-build]

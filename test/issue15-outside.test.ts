@@ -13,6 +13,8 @@ import {sweepRunDirs} from '../src/engine/run-dirs.ts';
 import {keepPartial, restorePartial, type ResumeKeep} from '../src/engine/resume.ts';
 import {sweep} from '../src/config/sweep.ts';
 import {spawnSync} from 'node:child_process';
+import {COMMAND_HELP} from '../src/command-help.ts';
+import {HELP} from '../src/cli-options.ts';
 import {withTimeout} from './util/rig-test.ts';
 
 const test = suite('issue15-outside');
@@ -144,5 +146,11 @@ test('select: a metric file with NaN, a hex string, Infinity or an inherited key
     rmSync(dir, {recursive: true, force: true});
   }
 }));
+
+test('--help says what README says: clean and cache prune remove kept partial runs; sweep point ids are targets', () => {
+  assert.match(COMMAND_HELP.clean!, /kept partial runs\s+\(\.bevbuild\/partial/);
+  assert.match(COMMAND_HELP.cache!, /partial runs superseded/);
+  assert.match(HELP, /train\/kitti\/second@lr=1e-4,ep=3/);
+});
 
 test.run();
