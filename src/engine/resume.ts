@@ -215,9 +215,13 @@ export function keepPartial(keep: ResumeKeep): string | undefined {
   if (!ckpt || !digest) return undefined;
   rmSync(keep.keepAt, {recursive: true, force: true});
   mkdirSync(keep.keepAt, {recursive: true});
-  renameSync(keep.stateDir, join(keep.keepAt, 'state'));
+  // info.json first (whole, by rename), then the state: a bevbuild killed in between leaves either
+  // no state here (the run dir still has it; the next sweep keeps it again) or a complete pair,
+  // never a state without the info that restorePartial requires.
   const info: PartialInfo = {nodeId: keep.nodeId, key: keep.key, checkpoint: ckpt.name, keptAt: new Date().toISOString(), ...digest};
-  writeFileSync(join(keep.keepAt, 'info.json'), JSON.stringify(info));
+  writeFileSync(join(keep.keepAt, 'info.json.tmp'), JSON.stringify(info));
+  renameSync(join(keep.keepAt, 'info.json.tmp'), join(keep.keepAt, 'info.json'));
+  renameSync(keep.stateDir, join(keep.keepAt, 'state'));
   return ckpt.name;
 }
 
