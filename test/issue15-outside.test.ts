@@ -95,6 +95,7 @@ test('a kept checkpoint truncated, rewritten or with a broken info.json is disca
       [() => writeFileSync(info, '{"key": "a'), /info\.json is missing or unreadable/],
       [() => writeFileSync(info, 'null'), /info\.json is not an object/],
       [() => rmSync(info), /info\.json is missing or unreadable/],
+      [() => writeFileSync(info, JSON.stringify({nodeId: 'train', key: keep.key, checkpoint: 'epoch_2.pth', keptAt: ''})), /records no size and sha256 of epoch_2\.pth \(kept by an older bevbuild\)/],
       [() => writeFileSync(info, JSON.stringify({...JSON.parse(readFileSync(info, 'utf8')), checkpoint: 'epoch_1.pth'})), /names epoch_1\.pth, but the last complete checkpoint is epoch_2\.pth/],
     ];
     for (const [damage, why] of damages) {

@@ -179,9 +179,10 @@ function partialProblem(keep: ResumeKeep, state: string): string | undefined {
   }
   if (info.key !== keep.key) return 'its info.json names another action key';
   if (info.checkpoint !== ckpt.name) return `its info.json names ${String(info.checkpoint)}, but the last complete checkpoint is ${ckpt.name}`;
+  if (typeof info.size !== 'number' || typeof info.sha256 !== 'string') return `its info.json records no size and sha256 of ${ckpt.name} (kept by an older bevbuild)`;
   const now = fileDigest(ckpt.path);
   if (!now || now.size !== info.size || now.sha256 !== info.sha256) {
-    return `${ckpt.name} changed since it was kept (${now ? `${now.size} bytes` : 'unreadable'}; kept: ${String(info.size)} bytes, sha256 ${String(info.sha256).slice(0, 12)})`;
+    return `${ckpt.name} changed since it was kept (${now ? `${now.size} bytes` : 'unreadable'}; kept: ${info.size} bytes, sha256 ${info.sha256.slice(0, 12)})`;
   }
   return undefined;
 }
