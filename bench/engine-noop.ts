@@ -12,7 +12,9 @@
  * Snakemake and DVC come from a bench venv made on demand from bench/peers-requirements.txt (PyPI,
  * once, a few minutes; `--no-peers` skips them). Figures are wall times: on a shared, loaded
  * machine read the ratios, which are taken in the same run.
- * Usage: node --import tsx bench/engine-noop.ts [--runs N] [--no-peers]
+ * Usage: node --import tsx bench/engine-noop.ts [--runs N] [--no-peers] [--only FIGURES]
+ *   --only takes a comma list of figures to measure (while working on some of them):
+ *   noop, full, rss, leaf, peers (graph); dir-noop, dir-full, changed, dir-peers (30,000 files).
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -22,6 +24,13 @@ import {ensureVenv} from '../test/util/venv.ts';
 import {API, BEVBUILD, line, runsOption} from './common.ts';
 
 const RUNS = runsOption(7);
+/** `--only a,b`: the figures to measure (all when absent). */
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i > 0 ? new Set((process.argv[i + 1] ?? '').split(',')) : undefined;
+})();
+/** Whether figure `f` is to be measured. */
+const want = (f: string): boolean => !ONLY || ONLY.has(f);
 const W = 100;
 const L = 10;
 
@@ -92,7 +101,7 @@ const of = (x: number, limit: number) => `${(x / limit).toFixed(2)}× of limit`;
 
 /** snakemake and dvc from the bench venv (made on first use), or undefined with `--no-peers` / no python. */
 function peers(): {snakemake: string; dvc: string} | undefined {
-  if (process.argv.includes('--no-peers')) return undefined;
+  if (process.argv.includes('--no-peers') || !(want('peers') || want('dir-peers'))) return undefined;
   try {
     const bin = dirname(ensureVenv('bench/peers-requirements.txt', {progress: true}));
     return {snakemake: join(bin, 'snakemake'), dvc: join(bin, 'dvc')};
@@ -118,28 +127,29 @@ try {
   const busy = load[0]! > availableParallelism() ? ' (busy: walls stretch, read the ratios)' : '';
   console.log(`load average ${load.map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores${busy}`);
   // --- 1. the layered graph, in bevbuild, ninja, make and snakemake -----------------------------
-  mkdirSync(join(dir, 'in'));
-  for (let i = 0; i < W; i++) writeFileSync(join(dir, 'in', `${i}.txt`), `input ${i}\n`);
-  const src = (l: number, i: number) => (l === 0 ? `in/${i % W}.txt` : `out/l${l - 1}/${i % W}.txt`);
-  const arts: string[] = [];
-  const ninja = ['rule cat', '  command = cat $in > $out'];
-  const make: string[] = [];
-  const tops: string[] = [];
-  for (let l = 0; l < L; l++) {
-    for (let i = 0; i < W; i++) {
-      const a = src(l, i);
-      const b = src(l, i + 1);
-      const out = `out/l${l}/${i}.txt`;
-      arts.push(`    ['l${l}/${i}', cat({inputs: ['${a}', '${b}'], out: '${out}'})],`);
-      ninja.push(`build ${out}: cat ${a} ${b}`);
-      make.push(`${out}: ${a} ${b}\n\t@mkdir -p $(@D) && cat $^ > $@`);
-      if (l === L - 1) tops.push(out);
+  if (['noop', 'full', 'rss', 'leaf', 'peers'].some(want)) {
+    mkdirSync(join(dir, 'in'));
+    for (let i = 0; i < W; i++) writeFileSync(join(dir, 'in', `${i}.txt`), `input ${i}\n`);
+    const src = (l: number, i: number) => (l === 0 ? `in/${i % W}.txt` : `out/l${l - 1}/${i % W}.txt`);
+    const arts: string[] = [];
+    const ninja = ['rule cat', '  command = cat $in > $out'];
+    const make: string[] = [];
+    const tops: string[] = [];
+    for (let l = 0; l < L; l++) {
+      for (let i = 0; i < W; i++) {
+        const a = src(l, i);
+        const b = src(l, i + 1);
+        const out = `out/l${l}/${i}.txt`;
+        arts.push(`    ['l${l}/${i}', cat({inputs: ['${a}', '${b}'], out: '${out}'})],`);
+        ninja.push(`build ${out}: cat ${a} ${b}`);
+        make.push(`${out}: ${a} ${b}\n\t@mkdir -p $(@D) && cat $^ > $@`);
+        if (l === L - 1) tops.push(out);
+      }
     }
-  }
-  make.unshift(`all: ${tops.join(' ')}`);
-  writeFileSync(join(dir, 'build.ninja'), `${ninja.join('\n')}\n`);
-  writeFileSync(join(dir, 'Makefile'), `${make.join('\n')}\n`);
-  writeFileSync(join(dir, 'bevbuild.config.ts'), `import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
+    make.unshift(`all: ${tops.join(' ')}`);
+    writeFileSync(join(dir, 'build.ninja'), `${ninja.join('\n')}\n`);
+    writeFileSync(join(dir, 'Makefile'), `${make.join('\n')}\n`);
+    writeFileSync(join(dir, 'bevbuild.config.ts'), `import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
 const cat = defineRule({
   name: 'bench/cat', version: 1,
   params: z.object({inputs: z.array(z.string()), out: z.string()}),
@@ -150,39 +160,47 @@ export default defineConfig({artifacts: [
 ${arts.join('\n')}
 ]});
 `);
-  const targets = [`l${L - 1}/**`];
-  execFileSync(process.execPath, [BEVBUILD, ...targets, '-j', '4'], {cwd: dir, stdio: 'ignore'});
-  settle();
-  const nodeStart = time(process.execPath, ['-e', '0'], dir);
-  const nodeCpu = lastCpuMs;
-  const bb = time(process.execPath, [BEVBUILD, ...targets], dir);
-  const bbCpu = lastCpuMs;
-  line('no-op, 1,000-node graph (bevbuild)', ms(bb), 'limit 100 ms', of(bb, 100));
-  line('  node -e 0 (process start)', ms(nodeStart), 'limit 2× node start', `${(bb / nodeStart).toFixed(1)}× node start`);
-  if (bbCpu !== undefined && nodeCpu) line('  CPU (user+sys) of that no-op', ms(bbCpu), `node -e 0: ${ms(nodeCpu)}`, `${(bbCpu / nodeCpu).toFixed(1)}× node start`);
-  const full = time(process.execPath, [BEVBUILD, ...targets], dir, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
-  line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(full), '', `stamp/full ${(bb / full).toFixed(2)}×`);
-  const rss = peakRssMb([BEVBUILD, ...targets], dir);
-  line('  peak RSS of that no-op', rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`, 'limit 100 MB', rss === undefined ? '(no /usr/bin/time)' : of(rss, 100));
-  // One leaf edited: planning only (--dry-run runs no tool), the edit in place for every run.
-  writeFileSync(join(dir, 'in', '0.txt'), 'edited\n');
-  const plan = time(process.execPath, [BEVBUILD, ...targets, '--dry-run'], dir);
-  writeFileSync(join(dir, 'in', '0.txt'), 'input 0\n');
-  line('one leaf edited: planning (--dry-run)', ms(plan), 'limit 150 ms', of(plan, 150));
-  if (spawnSync('ninja', ['--version']).status === 0) {
-    execFileSync('ninja', ['-C', dir], {stdio: 'ignore'});
-    const n = time('ninja', ['-C', dir], dir);
-    line('  ninja, same graph', ms(n), '', `bevbuild/ninja ${(bb / n).toFixed(0)}×`);
-  }
-  if (spawnSync('make', ['--version']).status === 0) {
-    const m = time('make', ['-q', '-C', dir], dir);
-    line('  make -q, same graph', ms(m), '', `bevbuild/make ${(bb / m).toFixed(1)}×`);
-  }
-  if (peer) peerLine('snakemake', () => {
-    const sm = join(dir, 'snakemake');
-    mkdirSync(sm);
-    execFileSync('cp', ['-r', join(dir, 'in'), sm]);
-    writeFileSync(join(sm, 'Snakefile'), `W, L = ${W}, ${L}
+    const targets = [`l${L - 1}/**`];
+    execFileSync(process.execPath, [BEVBUILD, ...targets, '-j', '4'], {cwd: dir, stdio: 'ignore'});
+    settle();
+    const nodeStart = time(process.execPath, ['-e', '0'], dir);
+    const nodeCpu = lastCpuMs;
+    const bb = want('noop') || want('peers') ? time(process.execPath, [BEVBUILD, ...targets], dir) : NaN;
+    const bbCpu = lastCpuMs;
+    if (want('noop')) {
+      line('no-op, 1,000-node graph (bevbuild)', ms(bb), 'limit 100 ms', of(bb, 100));
+      line('  node -e 0 (process start)', ms(nodeStart), 'limit 2× node start', `${(bb / nodeStart).toFixed(1)}× node start`);
+      if (bbCpu !== undefined && nodeCpu) line('  CPU (user+sys) of that no-op', ms(bbCpu), `node -e 0: ${ms(nodeCpu)}`, `${(bbCpu / nodeCpu).toFixed(1)}× node start`);
+    }
+    if (want('full')) {
+      const full = time(process.execPath, [BEVBUILD, ...targets], dir, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
+      line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(full), '', `stamp/full ${(bb / full).toFixed(2)}×`);
+    }
+    if (want('rss')) {
+      const rss = peakRssMb([BEVBUILD, ...targets], dir);
+      line('  peak RSS of that no-op', rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`, 'limit 100 MB', rss === undefined ? '(no /usr/bin/time)' : of(rss, 100));
+    }
+    if (want('leaf')) {
+      // One leaf edited: planning only (--dry-run runs no tool), the edit in place for every run.
+      writeFileSync(join(dir, 'in', '0.txt'), 'edited\n');
+      const plan = time(process.execPath, [BEVBUILD, ...targets, '--dry-run'], dir);
+      writeFileSync(join(dir, 'in', '0.txt'), 'input 0\n');
+      line('one leaf edited: planning (--dry-run)', ms(plan), 'limit 150 ms', of(plan, 150));
+    }
+    if (want('peers') && spawnSync('ninja', ['--version']).status === 0) {
+      execFileSync('ninja', ['-C', dir], {stdio: 'ignore'});
+      const n = time('ninja', ['-C', dir], dir);
+      line('  ninja, same graph', ms(n), '', `bevbuild/ninja ${(bb / n).toFixed(0)}×`);
+    }
+    if (want('peers') && spawnSync('make', ['--version']).status === 0) {
+      const m = time('make', ['-q', '-C', dir], dir);
+      line('  make -q, same graph', ms(m), '', `bevbuild/make ${(bb / m).toFixed(1)}×`);
+    }
+    if (peer && want('peers')) peerLine('snakemake', () => {
+      const sm = join(dir, 'snakemake');
+      mkdirSync(sm);
+      execFileSync('cp', ['-r', join(dir, 'in'), sm]);
+      writeFileSync(join(sm, 'Snakefile'), `W, L = ${W}, ${L}
 def src(l, i):
     return f"in/{i % W}.txt" if l == 0 else f"out/l{l - 1}/{i % W}.txt"
 rule all:
@@ -192,59 +210,68 @@ rule cat:
     output: "out/l{l}/{i}.txt"
     shell: "cat {input} > {output}"
 `);
-    execFileSync(peer.snakemake, ['all', '--cores', '2', '--quiet', 'all'], {cwd: sm, stdio: 'ignore'});
-    const s = time(peer.snakemake, ['all', '--cores', '1', '--quiet', 'all'], sm);
-    line('  snakemake no-op, same graph', ms(s), '', `bevbuild/snakemake ${(bb / s).toFixed(2)}×`);
-  });
-  else line('  snakemake', 'skipped', '', '(--no-peers or no venv)');
+      execFileSync(peer.snakemake, ['all', '--cores', '2', '--quiet', 'all'], {cwd: sm, stdio: 'ignore'});
+      const s = time(peer.snakemake, ['all', '--cores', '1', '--quiet', 'all'], sm);
+      line('  snakemake no-op, same graph', ms(s), '', `bevbuild/snakemake ${(bb / s).toFixed(2)}×`);
+    });
+    else line('  snakemake', 'skipped', '', '(--no-peers, --only or no venv)');
+  }
 
   // --- 2. a KITTI-scale input directory ------------------------------------------------------
-  const big = join(dir, 'kitti');
-  mkdirSync(join(big, 'k'), {recursive: true});
-  mkdirSync(join(big, 'data'), {recursive: true});
-  for (let d = 0; d < 30; d++) {
-    mkdirSync(join(big, 'data', `d${d}`));
-    for (let i = 0; i < 1000; i++) writeFileSync(join(big, 'data', `d${d}`, `${i}.bin`), `${d}-${i}`);
-  }
-  writeFileSync(join(big, 'bevbuild.config.ts'), `import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
+  if (['dir-noop', 'dir-full', 'changed', 'dir-peers'].some(want)) {
+    const big = join(dir, 'kitti');
+    mkdirSync(join(big, 'k'), {recursive: true});
+    mkdirSync(join(big, 'data'), {recursive: true});
+    for (let d = 0; d < 30; d++) {
+      mkdirSync(join(big, 'data', `d${d}`));
+      for (let i = 0; i < 1000; i++) writeFileSync(join(big, 'data', `d${d}`, `${i}.bin`), `${d}-${i}`);
+    }
+    writeFileSync(join(big, 'bevbuild.config.ts'), `import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
 const count = defineRule({name: 'bench/count', version: 1, params: z.object({}),
-  inputs: () => ['data'], outputs: () => ['k/count.txt'],
-  argv: (_p, ctx) => ['sh', '-c', 'find "$1" -type f | wc -l > "$2"', 'sh', ctx.in('data'), ctx.out('k/count.txt')]});
+    inputs: () => ['data'], outputs: () => ['k/count.txt'],
+    argv: (_p, ctx) => ['sh', '-c', 'find "$1" -type f | wc -l > "$2"', 'sh', ctx.in('data'), ctx.out('k/count.txt')]});
 const first = defineRule({name: 'bench/first', version: 1, params: z.object({}),
-  inputs: () => ['data/d0/0.bin'], outputs: () => ['k/first.txt'],
-  argv: (_p, ctx) => ['cp', ctx.in('data/d0/0.bin'), ctx.out('k/first.txt')]});
+    inputs: () => ['data/d0/0.bin'], outputs: () => ['k/first.txt'],
+    argv: (_p, ctx) => ['cp', ctx.in('data/d0/0.bin'), ctx.out('k/first.txt')]});
 export default defineConfig({artifacts: {count: count({}), first: first({})}});
 `);
-  execFileSync(process.execPath, [BEVBUILD, 'count', 'first'], {cwd: big, stdio: 'ignore'});
-  settle();
-  const k = time(process.execPath, [BEVBUILD, 'count', 'first'], big);
-  const kCpu = lastCpuMs;
-  line('no-op, 30,000-file input dir (warm memo)', ms(k), 'limit 150 ms', of(k, 150));
-  if (kCpu !== undefined) line('  CPU (user+sys) of that no-op', ms(kCpu), 'limit 150 ms', of(kCpu, 150));
-  const kFull = time(process.execPath, [BEVBUILD, 'count', 'first'], big, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
-  line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(kFull), '', `stamp/full ${(k / kFull).toFixed(2)}×`);
-  // One file changed: its consumers (count) rerun, `first` stays fresh; the tool's own time included.
-  const changed = join(big, 'data', 'd7', '7.bin');
-  const c = time(process.execPath, [BEVBUILD, 'count', 'first'], big, (i) => writeFileSync(changed, `changed ${i}`));
-  writeFileSync(changed, 'changed again');
-  const json = spawnSync(process.execPath, [BEVBUILD, 'count', 'first', '--json'], {cwd: big, encoding: 'utf8', env: {...process.env, CI: '1'}});
-  const ran = json.stdout.split('\n').filter((l) => l.includes('"status":"executed"')).map((l) => (JSON.parse(l) as {id: string}).id);
-  line('one file changed among 30,000', ms(c), 'limit 250 ms', `${of(c, 250)}; reran: ${ran.join(', ') || 'nothing'}`);
-  if (peer) peerLine('dvc', () => {
-    execFileSync(peer.dvc, ['init', '--no-scm', '-q'], {cwd: big});
-    execFileSync(peer.dvc, ['stage', 'add', '-q', '-n', 'count', '-d', 'data', '-o', 'k/dvc-count.txt', 'find data -type f | wc -l > k/dvc-count.txt'], {cwd: big});
-    execFileSync(peer.dvc, ['repro', '-q'], {cwd: big, stdio: 'ignore'});
-    const d = time(peer.dvc, ['status', '-q'], big);
-    line('  dvc status, same dir', ms(d), '', `bevbuild/dvc ${(k / d).toFixed(2)}×`);
-  });
-  if (peer) peerLine('snakemake', () => {
-    writeFileSync(join(big, 'Snakefile'), 'rule count:\n    input: "data"\n    output: "k/sm-count.txt"\n    shell: "find {input} -type f | wc -l > {output}"\n');
-    execFileSync(peer.snakemake, ['k/sm-count.txt', '--cores', '1', '--quiet', 'all'], {cwd: big, stdio: 'ignore'});
-    const s = time(peer.snakemake, ['k/sm-count.txt', '--cores', '1', '--quiet', 'all'], big);
-    line('  snakemake no-op, same dir (dir mtime only)', ms(s), '', `bevbuild/snakemake ${(k / s).toFixed(2)}×`);
-  });
-  else line('  dvc, snakemake', 'skipped', '', '(--no-peers or no venv)');
-  if (!existsSync(join(big, 'k', 'count.txt'))) throw new Error('the 30,000-file node did not build');
+    execFileSync(process.execPath, [BEVBUILD, 'count', 'first'], {cwd: big, stdio: 'ignore'});
+    settle();
+    const k = want('dir-noop') || want('dir-full') || want('dir-peers') ? time(process.execPath, [BEVBUILD, 'count', 'first'], big) : NaN;
+    const kCpu = lastCpuMs;
+    if (want('dir-noop')) {
+      line('no-op, 30,000-file input dir (warm memo)', ms(k), 'limit 150 ms', of(k, 150));
+      if (kCpu !== undefined) line('  CPU (user+sys) of that no-op', ms(kCpu), 'limit 150 ms', of(kCpu, 150));
+    }
+    if (want('dir-full')) {
+      const kFull = time(process.execPath, [BEVBUILD, 'count', 'first'], big, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
+      line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(kFull), '', `stamp/full ${(k / kFull).toFixed(2)}×`);
+    }
+    // One file changed: its consumers (count) rerun, `first` stays fresh; the tool's own time included.
+    const changed = join(big, 'data', 'd7', '7.bin');
+    if (want('changed')) {
+      const c = time(process.execPath, [BEVBUILD, 'count', 'first'], big, (i) => writeFileSync(changed, `changed ${i}`));
+      writeFileSync(changed, 'changed again');
+      const json = spawnSync(process.execPath, [BEVBUILD, 'count', 'first', '--json'], {cwd: big, encoding: 'utf8', env: {...process.env, CI: '1'}});
+      const ran = json.stdout.split('\n').filter((l) => l.includes('"status":"executed"')).map((l) => (JSON.parse(l) as {id: string}).id);
+      line('one file changed among 30,000', ms(c), 'limit 250 ms', `${of(c, 250)}; reran: ${ran.join(', ') || 'nothing'}`);
+    }
+    if (peer && want('dir-peers')) peerLine('dvc', () => {
+      execFileSync(peer.dvc, ['init', '--no-scm', '-q'], {cwd: big});
+      execFileSync(peer.dvc, ['stage', 'add', '-q', '-n', 'count', '-d', 'data', '-o', 'k/dvc-count.txt', 'find data -type f | wc -l > k/dvc-count.txt'], {cwd: big});
+      execFileSync(peer.dvc, ['repro', '-q'], {cwd: big, stdio: 'ignore'});
+      const d = time(peer.dvc, ['status', '-q'], big);
+      line('  dvc status, same dir', ms(d), '', `bevbuild/dvc ${(k / d).toFixed(2)}×`);
+    });
+    if (peer && want('dir-peers')) peerLine('snakemake', () => {
+      writeFileSync(join(big, 'Snakefile'), 'rule count:\n    input: "data"\n    output: "k/sm-count.txt"\n    shell: "find {input} -type f | wc -l > {output}"\n');
+      execFileSync(peer.snakemake, ['k/sm-count.txt', '--cores', '1', '--quiet', 'all'], {cwd: big, stdio: 'ignore'});
+      const s = time(peer.snakemake, ['k/sm-count.txt', '--cores', '1', '--quiet', 'all'], big);
+      line('  snakemake no-op, same dir (dir mtime only)', ms(s), '', `bevbuild/snakemake ${(k / s).toFixed(2)}×`);
+    });
+    else line('  dvc, snakemake', 'skipped', '', '(--no-peers, --only or no venv)');
+    if (!existsSync(join(big, 'k', 'count.txt'))) throw new Error('the 30,000-file node did not build');
+  }
 } finally {
   rmSync(dir, {recursive: true, force: true});
 }
