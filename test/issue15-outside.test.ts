@@ -3,7 +3,10 @@
  * dead run's `owner.json` with a resume record of the wrong shape must neither crash the build's
  * run-dir sweep nor make it delete or move anything outside the run dir and `partial/<key>`; a kept
  * partial run whose checkpoint or info.json changed since it was kept is discarded, never resumed.
+ * Also what a user meets first: a bad sweep value or metric file says what was expected, and
+ * `--help` says what README says about partial runs and sweep ids.
  */
+import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -12,7 +15,6 @@ import * as assert from 'uvu/assert';
 import {sweepRunDirs} from '../src/engine/run-dirs.ts';
 import {keepPartial, restorePartial, type ResumeKeep} from '../src/engine/resume.ts';
 import {sweep} from '../src/config/sweep.ts';
-import {spawnSync} from 'node:child_process';
 import {COMMAND_HELP} from '../src/command-help.ts';
 import {HELP} from '../src/cli-options.ts';
 import {withTimeout} from './util/rig-test.ts';
