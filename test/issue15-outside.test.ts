@@ -14,6 +14,10 @@ import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {sweepRunDirs} from '../src/engine/run-dirs.ts';
 import {keepPartial, restorePartial, type ResumeKeep} from '../src/engine/resume.ts';
+import {keepInterrupted, planResume} from '../src/engine/resume-run.ts';
+import type {EngineContext} from '../src/engine/engine-context.ts';
+import type {GraphNode} from '../src/graph/graph.ts';
+import {fail} from '../src/result.ts';
 import {sweep} from '../src/config/sweep.ts';
 import {COMMAND_HELP} from '../src/command-help.ts';
 import {HELP} from '../src/cli-options.ts';
@@ -154,6 +158,28 @@ test('--help says what README says: clean and cache prune remove kept partial ru
   assert.match(COMMAND_HELP.clean!, /kept partial runs\s+\(\.bevbuild\/partial/);
   assert.match(COMMAND_HELP.cache!, /partial runs superseded/);
   assert.match(HELP, /train\/kitti\/second@lr=1e-4,ep=3/);
+});
+
+test('a kept partial run that was all the run wrote leaves no empty staging tree to be reported as "partial outputs"', () => {
+  const root = mkdtempSync(join(tmpdir(), 'h6-stage-'));
+  const ctx = {graph: {root}, paths: {dir: join(root, '.bevbuild')}, reporter: {log: () => {}}} as unknown as EngineContext;
+  const node = {id: 'train', stage: true, outputs: ['work/run/epoch_2.pth'], params: {}, rule: {name: 't', resume: () => ({dir: 'work/run', checkpoint: naming, args: () => []})}} as unknown as GraphNode;
+  const stage = join(root, '.bevbuild', 'runs', 'r1', 'out');
+  try {
+    for (const extra of [false, true]) {
+      const plan = planResume(ctx, node, 'k'.repeat(64), stage)!;
+      mkdirSync(plan.keep.stateDir, {recursive: true});
+      writeFileSync(join(plan.keep.stateDir, 'epoch_1.pth'), 'one');
+      if (extra) writeFileSync(join(stage, 'work', 'report.txt'), 'left by the tool');
+      const failed = fail('cancelled', 'cancelled');
+      keepInterrupted(ctx, plan, failed, join(root, 'log'));
+      assert.ok(existsSync(join(plan.keep.keepAt, 'state', 'epoch_1.pth')), 'kept');
+      assert.is(existsSync(stage), extra, extra ? 'other files stay for inspection' : 'nothing else: the empty tree is gone');
+      rmSync(stage, {recursive: true, force: true});
+    }
+  } finally {
+    rmSync(root, {recursive: true, force: true});
+  }
 });
 
 test.run();

@@ -3,7 +3,7 @@
  * the node's action key goes back into staging and the tool gets its resume arguments; when the
  * run ends without success, the staging state is kept again for the next build of that key.
  */
-import {appendFileSync} from 'node:fs';
+import {appendFileSync, readdirSync, rmSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import type {JobResume} from '../executors/slurm-resume.ts';
 import type {GraphNode} from '../graph/graph.ts';
@@ -15,6 +15,8 @@ import {keepPartial, partialRoot, restorePartial, type Checkpoint, type ResumeKe
 export interface ResumePlan {
   spec: ResumeSpec;
   keep: ResumeKeep;
+  /** The run's staging dir (the state dir lies inside it). */
+  stageDir: string;
 }
 
 /** The resume plan of a run of `node` under `key` (staging in `stageDir`), or undefined when the rule declares none. */
@@ -24,7 +26,7 @@ export function planResume(ctx: EngineContext, node: GraphNode, key: string, sta
   if (!node.outputs.some((o) => o.startsWith(`${spec.dir}/`))) {
     throw new Error(`rule ${node.rule.name}: resume.dir "${spec.dir}" holds no declared output of ${node.id}`);
   }
-  return {spec, keep: {key, nodeId: node.id, stateDir: join(stageDir, spec.dir), keepAt: join(partialRoot(ctx.paths.dir), key), checkpoint: spec.checkpoint}};
+  return {spec, keep: {key, nodeId: node.id, stateDir: join(stageDir, spec.dir), keepAt: join(partialRoot(ctx.paths.dir), key), checkpoint: spec.checkpoint}, stageDir};
 }
 
 /**
@@ -66,6 +68,8 @@ export function keepInterrupted(ctx: EngineContext, plan: ResumePlan | undefined
     return; // best effort: the next build starts over
   }
   if (!kept) return;
+  // The state was all the run wrote: then no "partial outputs kept in …" pointing at empty directories.
+  if (!holdsFile(plan.stageDir)) rmSync(plan.stageDir, {recursive: true, force: true});
   const where = relative(ctx.graph.root, plan.keep.keepAt) || plan.keep.keepAt;
   const line = `partial run kept in ${where}: the next build of the same action key resumes from ${kept}`;
   try {
@@ -78,5 +82,14 @@ export function keepInterrupted(ctx: EngineContext, plan: ResumePlan | undefined
     const moved = (t: string) => t.replaceAll(`${plan.keep.stateDir}/`, `${join(plan.keep.keepAt, 'state')}/`);
     result.error.message = moved(result.error.message);
     result.error.details = [...(result.error.details ?? []).map(moved), line];
+  }
+}
+
+/** Whether a directory tree holds anything but directories (unreadable counts as holding: keep it). */
+function holdsFile(dir: string): boolean {
+  try {
+    return readdirSync(dir, {withFileTypes: true}).some((e) => !e.isDirectory() || holdsFile(`${dir}/${e.name}`));
+  } catch {
+    return true;
   }
 }
