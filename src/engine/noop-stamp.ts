@@ -107,16 +107,18 @@ export class NoopRecorder {
   readonly #fresh: string[] = [];
   readonly #originals = new Map<string, unknown>();
   #pure = true;
+  /** Set while the stat memo walks (see `attach`): those calls are not recorded. */
+  #quiet = false;
   #ws: {paths: WorkspacePaths; graph: Graph; targets: string[]} | undefined;
 
   constructor(opts: Options) {
     this.#opts = opts;
     active = true;
+    const recorder = this;
     const cp = childProcess as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const name of SPAWNS) {
       const orig = cp[name]!;
       this.#originals.set(`child_process.${name}`, orig);
-      const recorder = this;
       cp[name] = Object.assign(function (this: unknown, ...a: unknown[]) {
         if (!recorder.#ws) recorder.#pure = false; // while the config loads and the graph is analysed
         return orig.apply(this, a);
@@ -128,7 +130,9 @@ export class NoopRecorder {
         const orig = target[name]!;
         this.#originals.set(`${prefix}${name}`, orig);
         target[name] = Object.assign(function (this: unknown, p: unknown, ...rest: unknown[]) {
-          if (typeof p === 'string') seen.add(isAbsolute(p) ? p : resolve(p));
+          if (recorder.#quiet) {
+            // the stat memo's own walk (see attach)
+          } else if (typeof p === 'string') seen.add(isAbsolute(p) ? p : resolve(p));
           else if (Buffer.isBuffer(p)) seen.add(resolve(p.toString()));
           else if (p instanceof URL && p.protocol === 'file:') seen.add(fileURLToPath(p));
           return orig.call(this, p, ...rest);
@@ -144,6 +148,16 @@ export class NoopRecorder {
   attach(ws: {paths: WorkspacePaths; graph: Graph; memo: StatMemo}, targets: string[]): void {
     this.#ws = {paths: ws.paths, graph: ws.graph, targets};
     const memo = ws.memo;
+    // The memo's walk needs no recording: every path it touches is, or lies under, a path whose
+    // digest is recorded below. The step is synchronous, so no other code runs while quiet.
+    memo.quietly = (step) => {
+      this.#quiet = true;
+      try {
+        return step();
+      } finally {
+        this.#quiet = false;
+      }
+    };
     const digestPaths = memo.digestPaths.bind(memo);
     memo.digestPaths = async (abs, o) => {
       const out = await digestPaths(abs, o);
