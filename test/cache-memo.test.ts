@@ -219,4 +219,48 @@ test(
   ),
 );
 
+test(
+  'save appends the changed paths (tombstones for forgotten ones); a torn tail a killed writer left is never trusted',
+  withTimeout(() =>
+    withDir(async (dir) => {
+      const state = join(dir, 'state');
+      const memoFile = join(state, 'stat-memo.tsv');
+      const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+      writeFileSync(a, 'one');
+      writeFileSync(b, 'two');
+      const first = await StatMemo.open(state, {racyWindowMs: 0});
+      await first.digestPaths([a, b]);
+      await first.save(); // no file yet: written whole
+      const whole = readFileSync(memoFile, 'latin1');
+      assert.is(whole.split('\n').length, 4); // header, a, b, end
+      writeFileSync(a, 'three');
+      rmSync(b);
+      const second = await StatMemo.open(state, {racyWindowMs: 0});
+      assert.is(second.size, 2);
+      await second.digestPaths([a, b]);
+      await second.save();
+      const appended = readFileSync(memoFile, 'latin1');
+      assert.ok(appended.startsWith(whole), 'appended, not rewritten');
+      assert.ok(appended.endsWith(`\n${b}\t-\n`) || appended.includes(`\n${b}\t-\n`), 'a tombstone for b');
+      const third = await StatMemo.open(state, {racyWindowMs: 0});
+      assert.is(third.size, 1);
+      assert.is(file((await third.digestPaths([a])).get(a)).digest, sha('three'));
+      assert.equal(third.stats, {hits: 1, misses: 0});
+      // A writer killed mid-append left half a line: ignored, and the next append does not join it.
+      const st = statSync(a);
+      writeFileSync(memoFile, `${appended}${a}\t${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}\t${sha('three').slice(0, 20)}`);
+      const torn = await StatMemo.open(state, {racyWindowMs: 0});
+      assert.is(file((await torn.digestPaths([a])).get(a)).digest, sha('three'));
+      assert.equal(torn.stats, {hits: 1, misses: 0});
+      writeFileSync(a, 'four');
+      await torn.digestPaths([a]);
+      await torn.save();
+      const after = await StatMemo.open(state, {racyWindowMs: 0});
+      assert.is(after.size, 1);
+      assert.is(file((await after.digestPaths([a])).get(a)).digest, sha('four'));
+      assert.equal(after.stats, {hits: 1, misses: 0});
+    }),
+  ),
+);
+
 test.run();
