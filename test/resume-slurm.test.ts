@@ -9,7 +9,7 @@
  * and once the job is gone resumes from what it wrote.
  */
 import {execFileSync} from 'node:child_process';
-import {rmSync} from 'node:fs';
+import {readdirSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -86,14 +86,25 @@ test('scontrol requeue of a running training job: it restarts under the same id 
 }, 400_000));
 
 test('a job that reaches its time limit gets USR1, stops at a checkpoint, requeues itself and resumes', withTimeout(async () => {
-  // 2 min limit, warning 30 s before (SLURM sends it up to 60 s early: 30–90 s into the job);
-  // 9000 steps take longer than that, so the warning comes while the trainer is mid-run.
+  // 2 min limit, warning 30 s before (SLURM sends it up to 60 s early: 30–90 s into the job). The
+  // trainer is frozen (SIGSTOP) once epoch_1.pth is written and thawed only after the batch script
+  // says the warning came, so the warning always finds it mid-run, however fast this CPU trains.
   const ws = makeTrainWorkspace({slurm: {timeMinutes: 2, signalSeconds: 30, steps: 9000}});
   const slurm = await startSlurm();
   const env = {...slurm.env, BEVBUILD_SLURM_POLL_MS: '500'};
   try {
     await buildData(ws.dir, env);
-    const r = await startBevbuild(ws.dir, ['train'], env).done;
+    const run = startBevbuild(ws.dir, ['train'], env);
+    await waitFor(() => stagedFile(ws.dir, 'epoch_1.pth'), 'epoch_1.pth written by the job');
+    const trainer = await waitFor(() => trainerPid(ws.dir), 'the trainer process');
+    process.kill(trainer, 'SIGSTOP');
+    try {
+      await waitFor(() => (trainLogs(ws.dir).at(-1)?.includes('[bevbuild] SLURM sent USR1') ? true : undefined), 'the time-limit warning', 3000);
+      assert.not.ok(stagedFile(ws.dir, 'epoch_5.pth'), 'the trainer was frozen before it finished');
+    } finally {
+      process.kill(trainer, 'SIGCONT');
+    }
+    const r = await run.done;
     assert.is(r.code, 0, r.out);
     const log = trainLogs(ws.dir).at(-1)!;
     assert.match(log, /received SIGUSR1 (during|after) epoch \d/);
@@ -108,5 +119,20 @@ test('a job that reaches its time limit gets USR1, stops at a checkpoint, requeu
     ws.dispose();
   }
 }, 900_000));
+
+/** The pid of the demo trainer running in `dir`'s workspace (the job runs on this host: one-node rig). */
+function trainerPid(dir: string): number | undefined {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const argv = cmd.split('\0');
+    if (argv.some((a) => a.endsWith('tools/train.py')) && argv.some((a) => a.startsWith(dir))) return Number(pid);
+  }
+  return undefined;
+}
 
 test.run();

@@ -92,7 +92,8 @@ export function resumeScriptLines(argv: string[], r: JobResume): string[] {
     'before=$(bevbuild_checkpoint "$state")',
     "got=''",
     "sig=''",
-    `trap 'sig=1; got=USR1; kill -s USR1 "$child" 2>/dev/null' USR1`,
+    // Said in the job's log: the user sees the warning arrived, and when (the tool may take a while to stop).
+    `trap 'sig=1; got=USR1; echo "[bevbuild] SLURM sent USR1 (time limit near): passing it on to the tool"; kill -s USR1 "$child" 2>/dev/null' USR1`,
     `trap 'sig=1; got=\${got:-TERM}; kill -s TERM "$child" 2>/dev/null' TERM`,
     '"$@" &',
     'child=$!',
