@@ -2,7 +2,7 @@
  * Expected failures are values (DESIGN.md decision 8): functions that can fail for reasons outside
  * our control return a `Result`; bugs throw.
  */
-import type {NodeFailure} from './engine/node-failure.ts';
+import type {NodeFailure} from './engine/node-failure-cause.ts';
 
 export type Result<T, E = Failure> = {ok: true; value: T} | {ok: false; error: E};
 

@@ -6,18 +6,9 @@
  * Failures of executors and rule checks keep their own reasons and have no `cause`.
  */
 import {fail, unreachable, type Failure} from '../result.ts';
+import type {NodeFailure} from './node-failure-cause.ts';
 
-export type NodeFailure =
-  /** The tool exited non-zero or was killed by `signal` (and the rule does not decide by its own check). */
-  | {kind: 'exit-non-zero'; program: string; exitCode: number; signal?: string}
-  /** Declared outputs absent after a successful exit (`exitCode`), or gone before they were recorded. */
-  | {kind: 'output-missing'; paths: string[]; exitCode?: number}
-  /** Outputs that cannot be stored (symlinks, sockets…), each with what it is. */
-  | {kind: 'output-invalid'; problems: string[]}
-  /** `offMachine`: the executors that could run it elsewhere (`slurm`). */
-  | {kind: 'no-gpu'; needs: number; pool: number; offMachine: string[]}
-  /** A bug or an unreadable input while computing the action key. */
-  | {kind: 'internal-error'; error: string};
+export type {NodeFailure};
 
 /** The words of a node failure (`Failure.message`) and its detail lines. */
 function describe(f: NodeFailure): {message: string; details?: string[]} {
