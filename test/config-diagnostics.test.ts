@@ -99,4 +99,14 @@ export default defineConfig({artifacts: {'env/x': pythonVenv({name: 'x', require
   assert.match(r.stderr, /"bevbuild\/rules\/pyton-venv" is not a built-in rule file — did you mean "bevbuild\/rules\/python-venv"\?/);
 }));
 
+test('an error thrown while the config loads points at the config source, not at the compiled bundle', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const config = shConfig(`    a: sh({script: 'true', outputs: ['out/a']}),`);
+  rig.write({'bevbuild.config.ts': config.replace('export default', "function helper(): number {\n  throw new Error('boom in helper');\n}\nconst n = helper();\nexport default")});
+  const r = await rig.exec(['a']);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /error\[config-load-error\] bevbuild.config.ts failed to load: boom in helper\n {2}= at helper \(bevbuild.config.ts:\d+:\d+\)\n {2}= at bevbuild.config.ts:\d+:\d+\n\n/);
+  assert.not.match(r.stderr, /\.mjs|load-config/);
+}));
+
 test.run();

@@ -5,7 +5,7 @@
  */
 import {readFileSync} from 'node:fs';
 import {SourceMap, type SourceMapPayload} from 'node:module';
-import {dirname, resolve} from 'node:path';
+import {dirname, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 export interface CallSite {
@@ -44,6 +44,28 @@ function siteOf(trace: Error): CallSite | undefined {
     return site;
   }
   return undefined;
+}
+
+/**
+ * The frames of an error thrown while the config loaded, mapped back to the TypeScript sources
+ * (`at sweep (bevbuild.config.ts:4:6)`, relative to the workspace `root`) from the compiled `bundle`, without bevbuild's own declaration API or node internals:
+ * the compiled bundle's `config-<hash>.mjs:660` would tell the user nothing.
+ */
+export function sourceFrames(err: Error, bundle: string, root: string, max = 3): string[] {
+  const out: string[] = [];
+  for (const frame of err.stack?.split('\n').slice(1) ?? []) {
+    const m = /^\s*at (?:(.+?) \()?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/.exec(frame);
+    if (!m) continue;
+    const raw = {file: m[2]!.startsWith('file://') ? fileURLToPath(m[2]!) : m[2]!, line: Number(m[3]), column: Number(m[4])};
+    // Only frames of the compiled config: after them come the loader's own.
+    if (raw.file !== bundle) break;
+    const site = mapThroughSourceMap(raw);
+    if (INTERNAL.test(site.file) || site.file.includes('/node_modules/')) continue;
+    const where = `${site.file.startsWith(`${root}/`) ? relative(root, site.file) : site.file}:${site.line}:${site.column}`;
+    out.push(m[1] ? `at ${m[1]} (${where})` : `at ${where}`);
+    if (out.length === max) break;
+  }
+  return out;
 }
 
 const maps = new Map<string, SourceMap | null>();

@@ -15,6 +15,7 @@ import type {LoadedConfigSpec} from './define-config.ts';
 
 export {CONFIG_FILE} from './find-workspace.ts';
 import {CONFIG_FILE} from './find-workspace.ts';
+import {sourceFrames} from './call-site.ts';
 
 /** The workspace's config, or diagnostics saying why it cannot be used. */
 export async function loadConfig(root: string): Promise<Result<{spec: LoadedConfigSpec; file: string}, Diagnostic[]>> {
@@ -31,8 +32,9 @@ export async function loadConfig(root: string): Promise<Result<{spec: LoadedConf
     };
   }
   let mod: {default?: unknown};
+  let compiled = '';
   try {
-    const compiled = await compileConfig(file, workspacePaths(root).state);
+    compiled = await compileConfig(file, workspacePaths(root).state);
     // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
     mod = (await import(pathToFileURL(compiled).href)) as {default?: unknown};
   } catch (e) {
@@ -47,7 +49,7 @@ export async function loadConfig(root: string): Promise<Result<{spec: LoadedConf
         {
           code: 'config-load-error',
           message: `${CONFIG_FILE} failed to load: ${err.message}`,
-          notes: (err.stack ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ')).slice(0, 3),
+          notes: sourceFrames(err, compiled, root),
         },
       ],
     };
