@@ -2,7 +2,7 @@
 import type {Options} from '../cli-options.ts';
 import {EXIT, makeReporter, openAndSelect} from './common.ts';
 import {computePlan} from './plan.ts';
-import {eventJson, reasonsText} from '../reporting/events.ts';
+import {eventJson, planText} from '../reporting/events.ts';
 
 export async function statusCommand(opts: Options): Promise<number> {
   const opened = await openAndSelect(opts, makeReporter(opts, 0), true);
@@ -22,7 +22,7 @@ export async function statusCommand(opts: Options): Promise<number> {
     if (!e) continue;
     if (e.action !== 'fresh') stale++;
     if (e.mayCutOff) mayRun++;
-    process.stdout.write(`${mark[e.mayCutOff ? 'mayRun' : e.action]} ${id}${e.reasons.length ? `  ${reasonsText(e.reasons)}` : ''}\n`);
+    process.stdout.write(`${mark[e.mayCutOff ? 'mayRun' : e.action]} ${id}${planText(e) ? `  ${planText(e)}` : ''}\n`);
   }
   const maybe = mayRun ? ` (${mayRun} of them only if what they wait for comes out changed)` : '';
   process.stdout.write(`\n${plan.size - stale} fresh, ${stale} to rebuild or restore${maybe}\n`);

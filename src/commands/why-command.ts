@@ -7,7 +7,7 @@ import {EXIT, makeReporter, openAndSelect} from './common.ts';
 import {computePlan, type PlanEvent} from './plan.ts';
 import {semanticCutoffs} from '../engine/semantic-outputs.ts';
 import type {Graph} from '../graph/graph.ts';
-import {eventJson, reasonsText} from '../reporting/events.ts';
+import {eventJson, reasonsText, resumeText} from '../reporting/events.ts';
 import {reasonText} from '../engine/rebuild-reason.ts';
 
 export async function whyCommand(opts: Options): Promise<number> {
@@ -61,7 +61,7 @@ export function explainWhy(graph: Graph, plan: ReadonlyMap<string, PlanEvent>, t
     if (!e || e.action === 'fresh' || seen.has(id)) return;
     seen.add(id);
     const verdict = e.action === 'restore' ? 'would restore' : e.mayCutOff ? 'may run (unless what it waits for comes out unchanged)' : 'would run';
-    entries.push({id, depth, verdict, reasons: e.reasons.map(reasonText)});
+    entries.push({id, depth, verdict, reasons: [...e.reasons.map(reasonText), ...(e.resume ? [resumeText(e.resume)] : [])]});
     const staleDeps = graph.nodes.get(id)!.deps.filter((d) => plan.get(d) && plan.get(d)!.action === 'run');
     // A stale node with reasons of its own (not only "a dependency will run") is a root cause.
     const own = e.reasons.filter((r) => r.kind !== 'dependency-will-run');

@@ -9,7 +9,7 @@ import type {JobResume} from '../executors/slurm-resume.ts';
 import type {GraphNode} from '../graph/graph.ts';
 import type {Failure, Result} from '../result.ts';
 import type {EngineContext} from './engine-context.ts';
-import {keepPartial, partialRoot, restorePartial, type Checkpoint, type ResumeKeep, type ResumeSpec} from './resume.ts';
+import {inspectPartial, keepPartial, partialRoot, restorePartial, type Checkpoint, type KeptPartial, type ResumeKeep, type ResumeSpec} from './resume.ts';
 
 /** A resumable node's run. */
 export interface ResumePlan {
@@ -27,6 +27,17 @@ export function planResume(ctx: EngineContext, node: GraphNode, key: string, sta
     throw new Error(`rule ${node.rule.name}: resume.dir "${spec.dir}" holds no declared output of ${node.id}`);
   }
   return {spec, keep: {key, nodeId: node.id, stateDir: join(stageDir, spec.dir), keepAt: join(partialRoot(ctx.paths.dir), key), checkpoint: spec.checkpoint}, stageDir};
+}
+
+/**
+ * Dry run (plan, `status`, `why`): the kept partial run a run of `node` under `key` would resume
+ * from, or undefined — also when the kept run would be discarded (`restorePartial` starts over then).
+ */
+export function plannedResume(ctx: EngineContext, node: GraphNode, key: string): KeptPartial | undefined {
+  const spec = node.stage ? node.rule.resume?.(node.params) : undefined;
+  if (!spec) return undefined;
+  const kept = inspectPartial({key, keepAt: join(partialRoot(ctx.paths.dir), key), checkpoint: spec.checkpoint});
+  return kept && !('discarded' in kept) ? kept : undefined;
 }
 
 /**

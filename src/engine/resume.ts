@@ -163,8 +163,27 @@ export function restorePartial(keep: ResumeKeep): Checkpoint | DiscardedPartial 
   return lastCheckpoint(keep.stateDir, keep.checkpoint);
 }
 
+/** What a kept partial run would give the next run of its key: its last complete checkpoint and the kept run's size. */
+export interface KeptPartial {
+  checkpoint: string;
+  bytes: number;
+}
+
+/**
+ * Read only (plan, `status`, `why`): what the next run of `keep.key` would resume from, or why its
+ * kept partial run would be discarded — the very checks `restorePartial` makes — or undefined when
+ * none is kept.
+ */
+export function inspectPartial(keep: Pick<ResumeKeep, 'key' | 'keepAt' | 'checkpoint'>): KeptPartial | DiscardedPartial | undefined {
+  const state = join(keep.keepAt, 'state');
+  if (!existsSync(state)) return undefined;
+  const problem = partialProblem(keep, state);
+  if (problem) return {discarded: problem};
+  return {checkpoint: lastCheckpoint(state, keep.checkpoint)!.name, bytes: treeBytes(keep.keepAt)};
+}
+
 /** Why the kept run in `state` must not be resumed, or undefined when it may. */
-function partialProblem(keep: ResumeKeep, state: string): string | undefined {
+function partialProblem(keep: Pick<ResumeKeep, 'key' | 'keepAt' | 'checkpoint'>, state: string): string | undefined {
   if (!lstatSync(state).isDirectory()) return 'its state is not a directory';
   const ckpt = lastCheckpoint(state, keep.checkpoint);
   if (!ckpt) return 'it holds no complete checkpoint';

@@ -13,6 +13,7 @@ import {keyRecordOf} from './input-digests.ts';
 import {nodeFailure} from './node-failure.ts';
 import {planBehindPending} from './pending-plan.ts';
 import type {RebuildReason} from './rebuild-reason.ts';
+import {plannedResume} from './resume-run.ts';
 
 /** The node's outcome, handled on first request and shared by every later one. */
 export function visit(run: BuildRun, id: string): Promise<Outcome> {
@@ -74,7 +75,8 @@ async function handle(run: BuildRun, node: GraphNode): Promise<Outcome> {
 
   if (opts.dryRun) {
     if (decision.action === 'run') planToolchain();
-    reporter.log({type: 'plan', id: node.id, action: decision.action, reasons: decision.action === 'fresh' ? [] : decision.reasons, argv: keyRecord.argv, cwd: keyRecord.cwd || '.'});
+    const resume = decision.action === 'run' ? plannedResume(ctx, node, key) : undefined;
+    reporter.log({type: 'plan', id: node.id, action: decision.action, reasons: decision.action === 'fresh' ? [] : decision.reasons, argv: keyRecord.argv, cwd: keyRecord.cwd || '.', ...(resume ? {resume} : {})});
     if (decision.action === 'fresh') return run.finish(node.id, {status: 'fresh', outputs: decision.outputs});
     return run.finish(node.id, {status: 'planned', outputs: decision.action === 'restore' ? decision.record.outputs : undefined});
   }

@@ -12,13 +12,15 @@
 import {reasonText, type RebuildReason} from '../engine/rebuild-reason.ts';
 import {skipText, type SkipReason} from '../engine/skip-reason.ts';
 import type {NodeFailure} from '../engine/node-failure.ts';
+import {mib, type KeptPartial} from '../engine/resume.ts';
 
 export type PlanAction = 'run' | 'restore' | 'fresh';
 
 export type BuildEvent =
   /** `argv`/`cwd`: the command that would run, with placeholders ($WS workspace, $OUT staging, $BEVBUILD checkout). */
   /** `mayCutOff`: no reason of its own — runs unless the dependencies it waits for come out unchanged (early cutoff). */
-  | {type: 'plan'; id: string; action: PlanAction; reasons: RebuildReason[]; mayCutOff?: true; argv?: string[]; cwd?: string}
+  /** `resume`: a resumable node's run would continue from this kept partial run (resume.ts), not start over. */
+  | {type: 'plan'; id: string; action: PlanAction; reasons: RebuildReason[]; mayCutOff?: true; argv?: string[]; cwd?: string; resume?: KeptPartial}
   /** End of a dry run: nodes that will run, may run (`mayCutOff`), would be restored, are fresh. */
   | {type: 'plan-summary'; run: number; mayRun: number; restore: number; fresh: number}
   | {type: 'start'; id: string; action: 'run' | 'restore'; reasons: RebuildReason[]; logFile?: string}
@@ -42,6 +44,12 @@ export interface Reporter {
 
 /** The reasons' words, joined as every text output prints them. */
 export const reasonsText = (reasons: readonly RebuildReason[]): string => reasons.map(reasonText).join('; ');
+
+/** `will resume from epoch_2.pth (kept partial run, 12.0 MiB)`: what plan, `status` and `why` add for a run that would resume. */
+export const resumeText = (r: KeptPartial): string => `will resume from ${r.checkpoint} (kept partial run, ${mib(r.bytes)})`;
+
+/** The reasons' words and, for a run that would resume, where from: a plan line's tail. */
+export const planText = (e: {reasons: readonly RebuildReason[]; resume?: KeptPartial}): string => [reasonsText(e.reasons), ...(e.resume ? [resumeText(e.resume)] : [])].filter((t) => t).join('; ');
 
 /** An event as `--json` writes it: reasons as words (`reasons`, `because`) and as data (`causes`, `cause`). */
 export function eventJson(e: BuildEvent): Record<string, unknown> {

@@ -4,7 +4,7 @@
  * with a summary table.
  */
 import {relative} from 'node:path';
-import {reasonsText, type BuildEvent, type Reporter} from './events.ts';
+import {planText, reasonsText, type BuildEvent, type Reporter} from './events.ts';
 import {shellQuote} from '../shell-quote.ts';
 import {unreachable} from '../result.ts';
 import {palette} from './color.ts';
@@ -57,7 +57,7 @@ export function textReporter(opts: TextReporterOptions): Reporter {
     log(e: BuildEvent) {
       switch (e.type) {
         case 'plan':
-          print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${e.reasons.length ? `  (${reasonsText(e.reasons)})` : ''}`);
+          print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${planText(e) ? `  (${planText(e)})` : ''}`);
           break;
         case 'plan-summary':
           print(`\n${e.run} will run, ${e.mayRun} may run (only if what they wait for comes out changed), ${e.restore} to restore, ${e.fresh} fresh`);
