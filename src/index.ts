@@ -14,6 +14,7 @@ export type {Sweep, SweepPoint, Matrix, PointParams, ParamValue} from './config/
 export {DEFAULT_EXECUTOR, EXECUTOR_NAMES, executorParam} from './executors/registry.ts';
 export type {ExecutorName} from './executors/registry.ts';
 export type {SlurmResources} from './executors/job.ts';
+export type {SlurmConfig} from './executors/slurm-config.ts';
 export {ok, fail} from './result.ts';
 export type {Result, Failure} from './result.ts';
 export {z} from 'zod';

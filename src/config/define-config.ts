@@ -6,6 +6,7 @@ import type {CallSite} from './call-site.ts';
 import {lazyCallSite} from './call-site.ts';
 import type {ArtifactDecl} from './define-rule.ts';
 import type {ProvenanceConfig} from '../provenance/keys.ts';
+import type {SlurmConfig} from '../executors/slurm-config.ts';
 
 export interface RemoteConfig {
   /** Base URL of a Bazel-HTTP-cache server (`/cas/<sha256>`, `/ac/<key>`). */
@@ -29,6 +30,8 @@ export interface ConfigSpec {
   remote?: RemoteConfig;
   /** `'copy'`: every output is placed as a writable copy, whatever its rule says (see `RuleSpec.materialize`). */
   materialize?: 'link' | 'copy';
+  /** SLURM settings outside the action key (time limit, partition, CPUs…): `defaults`, and per node-id glob (README "SLURM"). */
+  slurm?: SlurmConfig;
 }
 
 export interface LoadedConfigSpec extends ConfigSpec {

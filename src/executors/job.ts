@@ -16,6 +16,8 @@ export interface SlurmResources {
   account?: string;
   /** Extra `sbatch` flags, passed verbatim (e.g. `--constraint=a100`). */
   extraArgs?: string[];
+  /** A resumable node: seconds before the time limit its tool is warned (overrides the rule's `resume.signalSeconds`). */
+  signalSeconds?: number;
 }
 
 export interface ExecJob {

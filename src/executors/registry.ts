@@ -7,8 +7,8 @@
 import {z} from 'zod';
 import type {Executor, SlurmResources} from './job.ts';
 
-/** The per-node options of the `slurm` executor (`slurm: (p) => ({…})` in a rule), checked at analysis. */
-const slurmOptions = z
+/** The per-node options of the `slurm` executor (`slurm: (p) => ({…})` in a rule, the config's `slurm`), checked at analysis. */
+export const SLURM_OPTIONS = z
   .object({
     nodes: z.number().int().positive().optional(),
     gpusPerNode: z.number().int().nonnegative().optional(),
@@ -18,6 +18,7 @@ const slurmOptions = z
     partition: z.string().min(1).optional(),
     account: z.string().min(1).optional(),
     extraArgs: z.array(z.string()).optional(),
+    signalSeconds: z.number().int().positive().optional(),
   })
   .strict() satisfies z.ZodType<SlurmResources>;
 
@@ -43,7 +44,7 @@ export const EXECUTORS = {
   slurm: {
     description: 'submits the tool as a SLURM batch job (sbatch) and follows it with scontrol',
     onThisMachine: false,
-    options: slurmOptions,
+    options: SLURM_OPTIONS,
     // `BEVBUILD_SLURM_POLL_MS` tunes how often `scontrol show job` is polled (default 5 s).
     create: async () => {
       const {slurmExecutor} = await import('./slurm.ts');

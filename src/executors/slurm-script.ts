@@ -61,7 +61,7 @@ export function sbatchArgs(job: ExecJob, scriptPath: string): string[] {
   if (minutes !== undefined) args.push(`--time=${minutes}`);
   if (s.partition) args.push(`--partition=${s.partition}`);
   if (s.account) args.push(`--account=${s.account}`);
-  if (job.resume) args.push(...resumeSbatchArgs(job.resume));
+  if (job.resume) args.push(...resumeSbatchArgs(s.signalSeconds !== undefined ? {...job.resume, signalSeconds: s.signalSeconds} : job.resume));
   args.push(...(s.extraArgs ?? []), scriptPath);
   return args;
 }

@@ -14,6 +14,7 @@ import {expandGlob, globBase, isGlob} from './glob.ts';
 import type {Graph, GraphNode, ResolvedInput} from './graph.ts';
 import {findCycles} from './cycles.ts';
 import {DEFAULT_EXECUTOR, executorProblems} from '../executors/registry.ts';
+import {applySlurmConfig} from '../executors/slurm-config.ts';
 import {ID_RULE, isValidId} from './node-id.ts';
 
 const CLEAN_REL = /^(?!\.{1,2}(?:\/|$))(?:[^/\0]+\/)*[^/\0]+$/;
@@ -44,6 +45,7 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
     diags.push({code: 'invalid-config', site: spec.site, path: ['materialize'], message: `expected 'link' or 'copy', got ${JSON.stringify(spec.materialize)}`});
   }
   if (spec.materialize === 'copy') for (const node of nodes.values()) node.materialize = 'copy';
+  applySlurmConfig(spec.slurm, nodes, spec.site, diags);
 
   // Output ownership: exact paths, and every ancestor directory of an output (for inputs that are dirs).
   const outputOwner = new Map<string, string>();
