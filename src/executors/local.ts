@@ -1,5 +1,5 @@
 /**
- * The local executor: runs a node's command with execa in its own process group, so Ctrl-C,
+ * The local executor: runs a node's command in its own process group, so Ctrl-C,
  * timeouts and `--keep-going=false` cancellation kill the tool *and* everything it spawned
  * (torchpack, pip, chunk subprocesses), never leaving orphans that keep writing.
  *
@@ -10,6 +10,7 @@
  * Node cannot call prctl(PR_SET_PDEATHSIG), and a parent-death signal would reach only the direct
  * child anyway, not the tool's own children.
  */
+import {spawn} from 'node:child_process';
 import {accessSync, constants, createWriteStream} from 'node:fs';
 import {delimiter, isAbsolute, join, resolve} from 'node:path';
 import {describeIoError} from '../engine/io-failure.ts';
@@ -34,26 +35,34 @@ export const runLocal: Executor = async (job, signal) => {
   if (!findProgram(program, job.cwd, job.env['PATH'])) return fail('spawn-error', `could not start ${program}: not found`, {nodeId: job.nodeId});
   const log = createWriteStream(job.logFile, {flags: 'a'});
   let logError: NodeJS.ErrnoException | undefined;
-  const {execa} = await import('execa'); // loaded on the first run: a no-op build never needs it
-  const child = execa('/bin/sh', ['-c', SUPERVISOR, 'bevbuild-supervisor', program, ...args], {
+  // node:child_process, not execa: loading execa cost ~100 ms of every build that runs a tool.
+  const child = spawn('/bin/sh', ['-c', SUPERVISOR, 'bevbuild-supervisor', program, ...args], {
     cwd: job.cwd,
     env: job.env,
-    extendEnv: false,
     detached: true, // own process group: kill(-pid) reaches grandchildren
-    stdin: 'pipe', // the liveness pipe: never written, closed by the kernel when bevbuild dies
-    all: true,
-    buffer: false,
-    reject: false,
+    // stdin is the liveness pipe: never written, closed by the kernel when bevbuild dies
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin.on('error', () => {}); // never written; nothing to report
   if (child.pid) job.onStart?.(child.pid);
-  // Stream the output to the log with backpressure: a tool printing gigabytes costs disk, not memory.
-  child.all?.on('data', (d: Buffer) => {
+  // Stream stdout and stderr, interleaved as they come, to the log with backpressure: a tool
+  // printing gigabytes costs disk, not memory.
+  const outs = [child.stdout, child.stderr];
+  const pauseOutput = () => outs.forEach((o) => o.pause());
+  const resumeOutput = () => outs.forEach((o) => o.resume());
+  const onData = (d: Buffer) => {
     job.onOutput?.(d.toString());
     if (logError) return;
     if (!log.write(d)) {
-      child.all?.pause();
-      log.once('drain', () => child.all?.resume());
+      pauseOutput();
+      log.once('drain', resumeOutput);
     }
+  };
+  for (const o of outs) o.on('data', onData);
+  // 'close': the tool ended and its output is all read; 'error': it could not be started.
+  const result = new Promise<{code: number | null; signal: NodeJS.Signals | null} | {error: Error}>((res) => {
+    child.once('error', (error) => res({error}));
+    child.once('close', (code, signal) => res({code, signal}));
   });
 
   let ended: 'timeout' | 'cancelled' | 'log' | undefined;
@@ -66,14 +75,15 @@ export const runLocal: Executor = async (job, signal) => {
   // node's outputs likely cannot be stored either, so stop the tool and say why.
   log.on('error', (e: NodeJS.ErrnoException) => {
     logError ??= e;
-    child.all?.resume();
+    resumeOutput();
     killGroup('log');
   });
   const onAbort = () => killGroup('cancelled');
   signal.addEventListener('abort', onAbort, {once: true});
   const timer = job.timeoutMs ? setTimeout(() => killGroup('timeout'), job.timeoutMs) : undefined;
 
-  const result = await child;
+  const ran = await result;
+  child.stdin.destroy();
   signal.removeEventListener('abort', onAbort);
   clearTimeout(timer);
   // The tool may have left background children in its group: a finished node owns nothing.
@@ -88,12 +98,10 @@ export const runLocal: Executor = async (job, signal) => {
     return fail('timeout', `timed out after ${Math.round(job.timeoutMs! / 1000)} s and was killed`, {nodeId: job.nodeId});
   }
   if (ended === 'cancelled') return fail('cancelled', 'cancelled (process group killed)', {nodeId: job.nodeId});
-  if (result.failed && result.exitCode === undefined && !result.signal) {
-    return fail('spawn-error', `could not start ${program}: ${result.message}`, {nodeId: job.nodeId});
-  }
+  if ('error' in ran) return fail('spawn-error', `could not start ${program}: ${ran.error.message}`, {nodeId: job.nodeId});
   return ok({
-    exitCode: result.exitCode ?? (result.signal ? 128 : 1),
-    ...(result.signal ? {signal: result.signal} : {}),
+    exitCode: ran.code ?? (ran.signal ? 128 : 1),
+    ...(ran.signal ? {signal: ran.signal} : {}),
     durationMs,
   });
 };
