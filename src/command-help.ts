@@ -70,7 +70,10 @@ Waits for a running build of the workspace first.
   -C <dir>        the workspace at or above <dir>`,
   cache: `bevbuild cache prune --max-size <size>
 Bounds the local store (e.g. 500M, 20G), dropping the least recently used entries first. Also drops
-kept partial runs superseded by a newer one of the same node (its action key changed) or unreadable.
+kept partial runs whose action key no node of the config has any more (a removed sweep point, changed
+params), listing them with their size; a run of a key some node still has is kept, as is every run of
+a node not keyable yet (a dependency runs first). Without a loadable config: only the kept
+partial runs superseded by a newer one of the same node (its action key changed) or unreadable.
 
 ${COMMON}`,
   ui: `bevbuild ui [target…] [--port <n>] [--allow-build]

@@ -157,6 +157,7 @@ test('select: a metric file with NaN, a hex string, Infinity or an inherited key
 test('--help says what README says: clean and cache prune remove kept partial runs; sweep point ids are targets', () => {
   assert.match(COMMAND_HELP.clean!, /kept partial runs\s+\(\.bevbuild\/partial/);
   assert.match(COMMAND_HELP.cache!, /partial runs superseded/);
+  assert.match(COMMAND_HELP.cache!, /partial runs whose action key no node of the config has any more/);
   assert.match(HELP, /train\/kitti\/second@lr=1e-4,ep=3/);
 });
 

@@ -10,7 +10,7 @@ import {join, resolve} from 'node:path';
 import type {Options} from '../cli-options.ts';
 import {workspacePaths} from '../engine/workspace.ts';
 import {acquireWorkspaceLock} from '../engine/workspace-lock.ts';
-import {mib, sweepPartials} from '../engine/resume.ts';
+import {mib, partialText, sweepPartials} from '../engine/resume.ts';
 import {sweepStrayTemps} from '../../cache/stray-temps.ts';
 import {closure} from '../graph/graph.ts';
 import {EXIT, makeReporter, openAndSelect} from './common.ts';
@@ -41,7 +41,7 @@ export async function cleanCommand(opts: Options): Promise<number> {
     ws.state.save();
     const cleaned = new Set(ids);
     const partial = sweepPartials(paths.dir, (p) => p.nodeId !== undefined && cleaned.has(p.nodeId));
-    const partialNote = partial.removed ? `; removed ${partial.removed} partial run(s) (${mib(partial.bytes)})` : '';
+    const partialNote = partial.removed ? `; removed ${partial.removed} partial run(s) (${mib(partial.bytes)}): ${partial.runs.map(partialText).join(', ')}` : '';
     // Everything but the lock we hold (and a waiting process's half-made one); the emptied directory
     // goes when the lock is released.
     if (opts.all) for (const name of readdirSync(paths.dir)) if (name !== 'lock' && !name.startsWith('.lock-')) rmSync(join(paths.dir, name), {recursive: true, force: true});

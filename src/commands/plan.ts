@@ -5,7 +5,8 @@ import type {BuildEvent} from '../reporting/events.ts';
 
 export type PlanEvent = Extract<BuildEvent, {type: 'plan'}>;
 
-export async function computePlan(ws: OpenWorkspace, targets: string[]): Promise<{plan: Map<string, PlanEvent>; warnings: string[]}> {
+/** `keys`: the action key of every node the plan could key (not those behind a dependency that will run). */
+export async function computePlan(ws: OpenWorkspace, targets: string[]): Promise<{plan: Map<string, PlanEvent>; warnings: string[]; keys: ReadonlyMap<string, string>}> {
   const plan = new Map<string, PlanEvent>();
   const warnings: string[] = [];
   const saved = ws.reporter;
@@ -16,10 +17,11 @@ export async function computePlan(ws: OpenWorkspace, targets: string[]): Promise
     },
     close: () => {},
   };
+  let keys: ReadonlyMap<string, string>;
   try {
-    await build(ws, {targets, jobs: 1, gpuIds: [], keepGoing: true, dryRun: true, passthroughEnv: [], executors: {}, signal: new AbortController().signal});
+    ({keys} = await build(ws, {targets, jobs: 1, gpuIds: [], keepGoing: true, dryRun: true, passthroughEnv: [], executors: {}, signal: new AbortController().signal}));
   } finally {
     ws.reporter = saved;
   }
-  return {plan, warnings};
+  return {plan, warnings, keys};
 }

@@ -26,6 +26,8 @@ export interface BuildSummary {
   durationMs: number;
   failures: Failure[];
   cancelled: boolean;
+  /** The action key of every node the build could key (a dry run: not those behind a dependency that will run). */
+  keys: ReadonlyMap<string, string>;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   }
   mark('state saved');
   const {counts} = run;
-  const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures: run.failures, cancelled: opts.signal.aborted};
+  const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures: run.failures, cancelled: opts.signal.aborted, keys: run.keys};
   if (opts.dryRun) reporter.log({type: 'plan-summary', ...planned});
   // The last line of every --json run, a dry run's too (scripts read it).
   reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs, ...(opts.dryRun ? {dryRun: true as const} : {})});

@@ -252,6 +252,8 @@ export interface PartialRun {
   nodeId: string | undefined;
   keptAt: string;
   bytes: number;
+  /** The checkpoint its info.json names (what a resume would start from), if readable. */
+  checkpoint: string | undefined;
 }
 
 /** Every kept partial run of a workspace. */
@@ -271,32 +273,49 @@ export function listPartials(bevbuildDir: string): PartialRun[] {
     } catch {
       // kept without info (killed while keeping): still swept
     }
-    return {dir, key, nodeId: typeof info.nodeId === 'string' ? info.nodeId : undefined, keptAt: String(info.keptAt ?? ''), bytes: treeBytes(dir)};
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return {dir, key, nodeId: str(info.nodeId), keptAt: String(info.keptAt ?? ''), bytes: treeBytes(dir), checkpoint: str(info.checkpoint)};
   });
 }
+
+/** `train/x@lr=1e-4 (key 3f2a…, epoch_2.pth, 12.0 MiB)`: a partial run as `clean` and `cache prune` list it. */
+export const partialText = (p: PartialRun): string =>
+  `${p.nodeId ?? '(node unknown)'} (key ${p.key.slice(0, 12)}…${p.checkpoint ? `, ${p.checkpoint}` : ''}, ${mib(p.bytes)})`;
 
 /**
  * Removes the partial runs `drop` selects; returns how many and their size. `cache prune` drops
  * superseded ones (an older key of a node that has a newer partial run, or unreadable ones);
  * `clean` those of the cleaned nodes.
  */
-export function sweepPartials(bevbuildDir: string, drop: (p: PartialRun, all: PartialRun[]) => boolean): {removed: number; bytes: number} {
+export function sweepPartials(bevbuildDir: string, drop: (p: PartialRun, all: PartialRun[]) => boolean): {removed: number; bytes: number; runs: PartialRun[]} {
   const all = listPartials(bevbuildDir);
-  let removed = 0;
+  const runs: PartialRun[] = [];
   let bytes = 0;
   for (const p of all) {
     if (!drop(p, all)) continue;
     rmSync(p.dir, {recursive: true, force: true});
-    removed++;
+    runs.push(p);
     bytes += p.bytes;
   }
-  return {removed, bytes};
+  return {removed: runs.length, bytes, runs};
 }
 
 /** `cache prune`'s rule: a partial run is stale once a newer one of the same node exists (its key changed). */
 export function superseded(p: PartialRun, all: PartialRun[]): boolean {
   if (p.nodeId === undefined) return true;
   return all.some((q) => q !== p && q.nodeId === p.nodeId && q.keptAt > p.keptAt);
+}
+
+/**
+ * `cache prune`'s rule when the config could be planned: a partial run is dropped when no node has
+ * its key any more — its node is gone (a removed sweep point) or now has another key (a changed
+ * param). A run of a key some node has now is never dropped, whatever its info.json says; nor any
+ * run of a node the plan could not key (a dependency runs first: its key may yet be the kept one).
+ * `nodes`: the config's node ids; `keys`: node id → its current action key.
+ */
+export function orphaned(nodes: ReadonlySet<string>, keys: ReadonlyMap<string, string>): (p: PartialRun) => boolean {
+  const current = new Set(keys.values());
+  return (p) => !current.has(p.key) && (p.nodeId === undefined || !nodes.has(p.nodeId) || keys.has(p.nodeId));
 }
 
 function treeBytes(path: string): number {
