@@ -45,7 +45,8 @@ export function analyze(root: string, configFile: string, spec: LoadedConfigSpec
     diags.push({code: 'invalid-config', site: spec.site, path: ['materialize'], message: `expected 'link' or 'copy', got ${JSON.stringify(spec.materialize)}`});
   }
   if (spec.materialize === 'copy') for (const node of nodes.values()) node.materialize = 'copy';
-  applySlurmConfig(spec.slurm, nodes, spec.site, diags);
+  // `spec.site` is resolved lazily (a source-map parse, ~20 ms): only when there is something to check.
+  if (spec.slurm !== undefined) applySlurmConfig(spec.slurm, nodes, spec.site, diags);
 
   // Output ownership: exact paths, and every ancestor directory of an output (for inputs that are dirs).
   const outputOwner = new Map<string, string>();
