@@ -7,6 +7,7 @@
  *  2. One node whose input is a directory of 30,000 files (KITTI scale): no-op (limit 150 ms), and
  *     a build after one file changed (limit 250 ms, only its consumer reruns); beside `dvc status`
  *     and Snakemake on the same directory.
+ * bevbuild runs as its executable, the way it is called from PATH (not `node bin/bevbuild.js`).
  * On Linux the two no-ops also print their CPU time (user + system, from /proc), which a busy
  * machine stretches less than wall time.
  * Snakemake and DVC come from a bench venv made on demand from bench/peers-requirements.txt (PyPI,
@@ -15,6 +16,7 @@
  * Usage: node --import tsx bench/engine-noop.ts [--runs N] [--no-peers] [--only FIGURES]
  *   --only takes a comma list of figures to measure (while working on some of them):
  *   noop, full, rss, leaf, peers (graph); dir-noop, dir-full, changed, dir-peers (30,000 files).
+ *   --keep leaves the generated workspaces in place (their path is printed) to profile them by hand.
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -83,7 +85,7 @@ function time(cmd: string, args: string[], cwd: string, before?: (i: number) => 
 
 /** Peak RSS (MB) of one run, through GNU time; undefined where it is not installed. */
 function peakRssMb(args: string[], cwd: string): number | undefined {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {cwd, encoding: 'utf8'});
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...args], {cwd, encoding: 'utf8'});
   const kb = r.status === 0 ? Number(/(\d+)\s*$/.exec(r.stderr)?.[1]) : NaN;
   return Number.isFinite(kb) ? kb / 1024 : undefined;
 }
@@ -161,19 +163,24 @@ ${arts.join('\n')}
 ]});
 `);
     const targets = [`l${L - 1}/**`];
-    execFileSync(process.execPath, [BEVBUILD, ...targets, '-j', '4'], {cwd: dir, stdio: 'ignore'});
+    execFileSync(BEVBUILD, [...targets, '-j', '4'], {cwd: dir, stdio: 'ignore'});
     settle();
     const nodeStart = time(process.execPath, ['-e', '0'], dir);
     const nodeCpu = lastCpuMs;
-    const bb = want('noop') || want('peers') ? time(process.execPath, [BEVBUILD, ...targets], dir) : NaN;
+    const bb = want('noop') || want('peers') ? time(BEVBUILD, [...targets], dir) : NaN;
     const bbCpu = lastCpuMs;
     if (want('noop')) {
       line('no-op, 1,000-node graph (bevbuild)', ms(bb), 'limit 100 ms', of(bb, 100));
       line('  node -e 0 (process start)', ms(nodeStart), 'limit 2× node start', `${(bb / nodeStart).toFixed(1)}× node start`);
+      if (process.env['NODE_EXTRA_CA_CERTS']) {
+        // Node parses that CA bundle at every start; the bin defers it (see bin/bevbuild.js).
+        const bare = time(process.execPath, ['-e', '0'], dir, undefined, {NODE_EXTRA_CA_CERTS: ''});
+        line('  node -e 0 without NODE_EXTRA_CA_CERTS', ms(bare), '', `${(bb / bare).toFixed(1)}× that start`);
+      }
       if (bbCpu !== undefined && nodeCpu) line('  CPU (user+sys) of that no-op', ms(bbCpu), `node -e 0: ${ms(nodeCpu)}`, `${(bbCpu / nodeCpu).toFixed(1)}× node start`);
     }
     if (want('full')) {
-      const full = time(process.execPath, [BEVBUILD, ...targets], dir, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
+      const full = time(BEVBUILD, [...targets], dir, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
       line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(full), '', `stamp/full ${(bb / full).toFixed(2)}×`);
     }
     if (want('rss')) {
@@ -183,7 +190,7 @@ ${arts.join('\n')}
     if (want('leaf')) {
       // One leaf edited: planning only (--dry-run runs no tool), the edit in place for every run.
       writeFileSync(join(dir, 'in', '0.txt'), 'edited\n');
-      const plan = time(process.execPath, [BEVBUILD, ...targets, '--dry-run'], dir);
+      const plan = time(BEVBUILD, [...targets, '--dry-run'], dir);
       writeFileSync(join(dir, 'in', '0.txt'), 'input 0\n');
       line('one leaf edited: planning (--dry-run)', ms(plan), 'limit 150 ms', of(plan, 150));
     }
@@ -235,24 +242,24 @@ const first = defineRule({name: 'bench/first', version: 1, params: z.object({}),
     argv: (_p, ctx) => ['cp', ctx.in('data/d0/0.bin'), ctx.out('k/first.txt')]});
 export default defineConfig({artifacts: {count: count({}), first: first({})}});
 `);
-    execFileSync(process.execPath, [BEVBUILD, 'count', 'first'], {cwd: big, stdio: 'ignore'});
+    execFileSync(BEVBUILD, ['count', 'first'], {cwd: big, stdio: 'ignore'});
     settle();
-    const k = want('dir-noop') || want('dir-full') || want('dir-peers') ? time(process.execPath, [BEVBUILD, 'count', 'first'], big) : NaN;
+    const k = want('dir-noop') || want('dir-full') || want('dir-peers') ? time(BEVBUILD, ['count', 'first'], big) : NaN;
     const kCpu = lastCpuMs;
     if (want('dir-noop')) {
       line('no-op, 30,000-file input dir (warm memo)', ms(k), 'limit 150 ms', of(k, 150));
       if (kCpu !== undefined) line('  CPU (user+sys) of that no-op', ms(kCpu), 'limit 150 ms', of(kCpu, 150));
     }
     if (want('dir-full')) {
-      const kFull = time(process.execPath, [BEVBUILD, 'count', 'first'], big, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
+      const kFull = time(BEVBUILD, ['count', 'first'], big, undefined, {BEVBUILD_NOOP_STAMP: 'off'});
       line('  the full check (BEVBUILD_NOOP_STAMP=off)', ms(kFull), '', `stamp/full ${(k / kFull).toFixed(2)}×`);
     }
     // One file changed: its consumers (count) rerun, `first` stays fresh; the tool's own time included.
     const changed = join(big, 'data', 'd7', '7.bin');
     if (want('changed')) {
-      const c = time(process.execPath, [BEVBUILD, 'count', 'first'], big, (i) => writeFileSync(changed, `changed ${i}`));
+      const c = time(BEVBUILD, ['count', 'first'], big, (i) => writeFileSync(changed, `changed ${i}`));
       writeFileSync(changed, 'changed again');
-      const json = spawnSync(process.execPath, [BEVBUILD, 'count', 'first', '--json'], {cwd: big, encoding: 'utf8', env: {...process.env, CI: '1'}});
+      const json = spawnSync(BEVBUILD, ['count', 'first', '--json'], {cwd: big, encoding: 'utf8', env: {...process.env, CI: '1'}});
       const ran = json.stdout.split('\n').filter((l) => l.includes('"status":"executed"')).map((l) => (JSON.parse(l) as {id: string}).id);
       line('one file changed among 30,000', ms(c), 'limit 250 ms', `${of(c, 250)}; reran: ${ran.join(', ') || 'nothing'}`);
     }
@@ -273,5 +280,6 @@ export default defineConfig({artifacts: {count: count({}), first: first({})}});
     if (!existsSync(join(big, 'k', 'count.txt'))) throw new Error('the 30,000-file node did not build');
   }
 } finally {
-  rmSync(dir, {recursive: true, force: true});
+  if (process.argv.includes('--keep')) console.log(`(kept: ${dir})`);
+  else rmSync(dir, {recursive: true, force: true});
 }

@@ -1,10 +1,15 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { BEVBUILD_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export BEVBUILD_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
+// The line above is for sh; to JavaScript it is a string and a comment. Node reads and parses the whole
+// NODE_EXTRA_CA_CERTS bundle at start-up (≈65 ms on a 2-core VM with Debian's 140 CAs, more than
+// the rest of a no-op), so the bin starts Node without it and puts it back below: every tool
+// bevbuild runs still gets it, and the remote cache's HTTPS agent adds the file itself
+// (cache/remote-http-transport.ts). Run as `node bin/bevbuild.js`, none of this happens.
 // The `bevbuild` executable. The engine is TypeScript; to start fast it runs from a bundle that
 // esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
 // when any source file changes). Without a writable cache it falls back to tsx's loader. The same
 // holds for an installed package: it ships the sources (dist/ is for `import 'bevbuild'` and types).
 // A no-op whose fast stamp still holds is answered before any of that (bin/noop-fast.js).
-import {createHash} from 'node:crypto';
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
@@ -40,7 +45,7 @@ function sweepOldBundles(cacheDir, keep) {
 }
 
 /** A fingerprint of the engine's sources from their stats: cheap enough for every start. */
-function sourcesFingerprint() {
+function sourcesFingerprint(createHash) {
   const h = createHash('sha256');
   for (const p of engineSources(root).files) {
     const st = statSync(p);
@@ -51,7 +56,8 @@ function sourcesFingerprint() {
 
 async function loadMain() {
   const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
-  const id = sourcesFingerprint();
+  // node:crypto is loaded here, not at the top: a no-op answered by the fast path never needs it.
+  const id = sourcesFingerprint((await import('node:crypto')).createHash);
   process.env.BEVBUILD_ENGINE_ID = id; // compiled configs are valid for this engine build only
   const bundle = join(cacheDir, `cli-${id}`, 'cli.mjs');
   if (!existsSync(bundle)) {
@@ -59,28 +65,28 @@ async function loadMain() {
       const {build} = await import('esbuild');
       mkdirSync(cacheDir, {recursive: true});
       const tmpOut = join(cacheDir, `tmp-${id}-${process.pid}`);
-      const res = await build({
-        // The replay entry is what bin/noop-fast.js loads for a no-op: the lock, reporter and history.
-        entryPoints: [join(root, 'src', 'cli.ts'), join(root, 'src', 'engine', 'noop-fast-replay.ts')],
-        bundle: true, platform: 'node', format: 'esm', target: 'node20',
-        packages: 'external', sourcemap: 'linked', logLevel: 'silent',
+      // Modules that locate files next to themselves must keep their real URL inside the bundle.
+      const keepImportMeta = {name: 'keep-import-meta', setup(b) {
+        // zod comes as ~100 small ES modules (≈90 ms to load); one pre-bundled file loads in ≈25 ms.
+        // The compiled config imports the same file (BEVBUILD_ZOD), so there is one zod instance.
+        b.onResolve({filter: /^zod$/}, () => ({path: './zod.mjs', external: true}));
+        b.onLoad({filter: /\.ts$/}, async (a) => {
+          const {readFile} = await import('node:fs/promises');
+          const text = (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href));
+          return {contents: text, loader: 'ts'};
+        });
+      }};
+      const common = {bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: 'linked', logLevel: 'silent', plugins: [keepImportMeta]};
+      await build({
+        ...common, entryPoints: [join(root, 'src', 'cli.ts')],
         // Commands load lazily (watch pulls in @parcel/watcher, audit a cold memo…): split them into
         // chunks so a build compiles only what it runs.
         splitting: true, outdir: tmpOut, write: true, entryNames: '[name]', chunkNames: 'chunk-[hash]',
         outExtension: {'.js': '.mjs'},
-        // Modules that locate files next to themselves must keep their real URL inside the bundle.
-        plugins: [{name: 'keep-import-meta', setup(b) {
-          // zod comes as ~100 small ES modules (≈90 ms to load); one pre-bundled file loads in ≈25 ms.
-          // The compiled config imports the same file (BEVBUILD_ZOD), so there is one zod instance.
-          b.onResolve({filter: /^zod$/}, () => ({path: './zod.mjs', external: true}));
-          b.onLoad({filter: /\.ts$/}, async (a) => {
-            const {readFile} = await import('node:fs/promises');
-            const text = (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href));
-            return {contents: text, loader: 'ts'};
-          });
-        }}],
       });
-      void res;
+      // What bin/noop-fast.js loads for a no-op (the lock, the reporter, the history): one file of its
+      // own, not an entry among the CLI's chunks, because every extra module costs a no-op ~1–2 ms.
+      await build({...common, entryPoints: [join(root, 'src', 'engine', 'noop-fast-replay.ts')], outfile: join(tmpOut, 'noop-fast-replay.mjs')});
       // zod is 0.75 MB of source that every config load parses: whitespace and syntax minified it
       // loads ~20% faster (names kept, so its errors read the same).
       await build({entryPoints: [zodEntry()], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(tmpOut, 'zod.mjs'), logLevel: 'silent', minifyWhitespace: true, minifySyntax: true});
@@ -107,6 +113,14 @@ async function loadMain() {
   }
   process.env.BEVBUILD_ZOD = join(dirname(bundle), 'zod.mjs');
   return (await import(pathToFileURL(bundle).href)).main;
+}
+
+const deferredCa = process.env.BEVBUILD_EXTRA_CA_CERTS;
+if (deferredCa !== undefined) {
+  // Before anything reads the environment: the no-op stamp's key, the tools' environment.
+  process.env.NODE_EXTRA_CA_CERTS = deferredCa;
+  delete process.env.BEVBUILD_EXTRA_CA_CERTS;
+  globalThis[Symbol.for('bevbuild.deferredExtraCaCerts')] = deferredCa;
 }
 
 try {

@@ -10,7 +10,6 @@
 // When all tuples are equal the bin replays the answer through a small entry of the bundle, without
 // the config, the stat memo or hashing; on any difference it starts the engine, whose own stamp
 // check (by content digest) or full build decides. Plain JavaScript: it runs before tsx or esbuild.
-import {createHash} from 'node:crypto';
 import {lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, join, resolve} from 'node:path';
@@ -19,7 +18,7 @@ import {pathToFileURL} from 'node:url';
 /** The fast stamp's file name in the state dir. */
 export const FAST_FILE = 'noop-fast.bin';
 const MAGIC = 'BBNF';
-const FORMAT = 1;
+const FORMAT = 2;
 /** Floats per path: its lstat tuple, then its target's (a symlink) or zeros. -1 everywhere: missing. */
 const W = 12;
 /** A path changed this recently may change again within the same timestamp tick: not trusted. */
@@ -51,7 +50,25 @@ export function engineSources(root) {
 export function invocationKey(argv) {
   const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
   const env = Object.entries(process.env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
-  return createHash('sha256').update(JSON.stringify({argv, cwd: process.cwd(), env, node: process.version})).digest('hex');
+  return hash128(JSON.stringify({argv, cwd: process.cwd(), env, node: process.version}));
+}
+
+/**
+ * 128 bits of four seeded 32-bit multiply-xorshift hashes over the UTF-16 units of `text`. Not
+ * cryptographic, and it need not be: the key tells this user's invocations apart (whoever can set
+ * the environment can run anything anyway), and node:crypto alone costs ~5 ms to load on a no-op.
+ */
+export function hash128(text) {
+  const h = [0x811c9dc5, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    for (let k = 0; k < 4; k++) h[k] = Math.imul(h[k] ^ c, 0x5bd1e995 + 2 * k) ^ (h[k] >>> 15);
+  }
+  return h.map((x, k) => {
+    let y = Math.imul(x ^ (x >>> 16) ^ text.length, 0x85ebca6b + 2 * k);
+    y = Math.imul(y ^ (y >>> 13), 0xc2b2ae35);
+    return ((y ^ (y >>> 16)) >>> 0).toString(16).padStart(8, '0');
+  }).join('');
 }
 
 /** One options object for every call (thousands of them on a no-op). */
@@ -145,8 +162,10 @@ const FIND_FORMAT = '%y%Y %D %i %s %m %T@ %C@ %P\\n';
  * where GNU find is missing or failed (a symlink cycle, an unreadable entry).
  */
 function findListing(root) {
-  // Loaded on use: a no-op without an input directory never needs it.
-  const {spawnSync} = createRequire(import.meta.url)('node:child_process');
+  // Loaded on use: a no-op without an input directory never needs them.
+  const require = createRequire(import.meta.url);
+  const {spawnSync} = require('node:child_process');
+  const {createHash} = require('node:crypto');
   const r = spawnSync('find', ['-L', root, '-printf', FIND_FORMAT], {maxBuffer: 2 ** 31, env: {...process.env, LC_ALL: 'C'}});
   if (r.error || r.status !== 0 || r.stdout.length === 0) return undefined;
   return {digest: createHash('sha256').update(r.stdout).digest('hex'), out: r.stdout};
