@@ -4,8 +4,10 @@
 export const FAST_FILE: string;
 /** The engine's sources as bin/bevbuild.js fingerprints them: directories and source files. */
 export function engineSources(root: string): {dirs: string[]; files: string[]};
-/** sha256 of the arguments, working directory and environment (but `_` and what the bin sets). */
+/** A 128-bit hash (hex) of the arguments, working directory and environment (but `_` and what the bin sets). */
 export function invocationKey(argv: string[]): string;
+/** 128 bits of four seeded multiply-xorshift hashes of `text` (hex; not cryptographic). */
+export function hash128(text: string): string;
 /** Writes the fast stamp after a pure no-op; false (nothing written) when a path is too recent. */
 export function writeFastStamp(
   file: string,

@@ -117,6 +117,31 @@ test('a file added to an input directory: the directory\'s stamp gives it away',
   assert.equal(executedIds(r.events), ['count']);
 }));
 
+test('changes deep in an input directory\'s subdirectories (listed by one find per core) are seen', withTimeout(async () => {
+  const nested: Record<string, string> = {};
+  for (let d = 0; d < 5; d++) for (let i = 0; i < 20; i++) nested[`data/sub${d}/deep/${i}.bin`] = `${d}-${i}\n`;
+  await using rig = await stamped(nested);
+  let r = await rig.json(TARGETS, ENV);
+  assert.ok(r.stderr.includes(`${REPLAYED} (stat check)`), r.stderr);
+  // In place, same size, mtime put back: only the file's ctime changes, three levels down.
+  const file = rig.path('data/sub3/deep/7.bin');
+  const before = statSync(file, {bigint: true});
+  writeFileSync(file, '3-8\n');
+  const ns = before.mtimeNs.toString();
+  execFileSync('touch', ['-m', '-d', `@${ns.slice(0, -9)}.${ns.slice(-9)}`, file]);
+  r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED), r.stderr);
+  assert.equal(executedIds(r.events), ['count']);
+  await untilStamped(rig, TARGETS);
+  r = await rig.json(TARGETS, ENV);
+  assert.ok(r.stderr.includes(`${REPLAYED} (stat check)`), `stamped again: ${r.stderr}`);
+  // A file added in the last subdirectory (the one the last find lists).
+  rig.write({'data/sub4/deep/new.bin': 'new\n'});
+  r = await rig.json(TARGETS, ENV);
+  assert.not.ok(r.stderr.includes(REPLAYED), r.stderr);
+  assert.equal(executedIds(r.events), ['count']);
+}));
+
 test('without GNU find, an input directory is stamped entry by entry and still checked', withTimeout(async () => {
   await using rig = await stamped();
   // A PATH with the tools the rules run but no find (the environment is part of the key: a new stamp).

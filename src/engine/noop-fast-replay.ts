@@ -51,7 +51,7 @@ export async function replayAnswer(
 /** The bin's fast path (bin/noop-fast.js): its stamp, and its check of every stat tuple after the engine's. */
 export function replayFast(
   stamp: NoopAnswer & {root: string; opts: {json: boolean; verbose: boolean}},
-  statsHold: () => boolean,
+  statsHold: () => boolean | Promise<boolean>,
 ): Promise<number | undefined> {
   return replayAnswer(stamp.opts, workspacePaths(stamp.root), stamp, statsHold, 'stat check');
 }
