@@ -14,6 +14,7 @@ import {lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utim
 import {createRequire} from 'node:module';
 import {dirname, join, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
+import {listTree, listTreeSync} from './find-listing.js';
 
 /** The fast stamp's file name in the state dir. */
 export const FAST_FILE = 'noop-fast.bin';
@@ -155,115 +156,15 @@ function treeEntries(root) {
 }
 
 /**
- * What `find -L` prints per entry: types (own, followed), device, inode, size, mode, mtime, ctime
- * (ns), path; NUL-terminated, since a path may hold a newline (never a NUL).
- */
-const FIND_FORMAT = '%y%Y %D %i %s %m %T@ %C@ %p\\0';
-const FIND_ENV = () => ({...process.env, LC_ALL: 'C'});
-
-/**
- * A directory's listing comes in parts that run at once: `find -maxdepth 1` of the root (the root
- * and its entries), then its subdirectories dealt round-robin to one `find -mindepth 1` per core
- * (at most 4). Stat calls are most of the cost (30,000 entries: ~60 ms in one process), and the
- * kernel serves them from its caches in parallel. The parts depend only on the root's listing,
- * which is itself part of the digest, so the stamp writer and the checker split alike.
- * Undefined where GNU find is missing or the root's listing failed.
- */
-function findParts(root) {
-  const require = createRequire(import.meta.url); // loaded on use: most no-ops list no directory
-  const {spawnSync} = require('node:child_process');
-  const r = spawnSync('find', ['-L', root, '-maxdepth', '1', '-printf', FIND_FORMAT], {maxBuffer: 2 ** 31, env: FIND_ENV()});
-  if (r.error || r.status !== 0 || r.stdout.length === 0) return undefined;
-  const dirs = [];
-  for (const rec of r.stdout.toString('utf8').split('\0')) {
-    // "<types> <dev> <ino> <size> <mode> <mtime> <ctime> <path>": the path is what follows the 7th space.
-    let at = -1;
-    for (let k = 0; k < 7 && (at = rec.indexOf(' ', at + 1)) >= 0; k++);
-    if (at < 0 || rec[1] !== 'd') continue;
-    const path = rec.slice(at + 1);
-    if (path !== root) dirs.push(path);
-  }
-  const n = Math.min(dirs.length, 4, Math.max(2, require('node:os').availableParallelism()));
-  const groups = Array.from({length: n}, () => []);
-  dirs.forEach((d, i) => groups[i % n].push(d));
-  return {top: r.stdout, groups: groups.map((g) => ['-L', ...g, '-mindepth', '1', '-printf', FIND_FORMAT])};
-}
-
-/**
- * The sha256 of the parts' outputs in order, and with `newest` the newest mtime/ctime in them (ms;
+ * The sha256 of a listing's parts in order, and with `newest` the newest mtime/ctime in them (ms;
  * only the stamp writer needs it, and parsing 30,000 records costs more than hashing them).
- * Undefined if a part failed.
  */
-function combineParts(top, outs, newest = false) {
-  if (outs.some((o) => o === undefined)) return undefined;
+function digestParts(parts, newest = false) {
+  if (!parts) return undefined;
   const {createHash} = createRequire(import.meta.url)('node:crypto');
-  const h = createHash('sha256').update(top);
-  for (const o of outs) h.update('\0\0').update(o);
-  return {digest: h.digest('hex'), newest: newest ? Math.max(newestInListing(top), ...outs.map(newestInListing)) : NaN};
-}
-
-/**
- * Where a part's find writes: a file unlinked as soon as it is opened (so nothing is left behind,
- * even after kill -9), read back through the descriptor. A file, not a pipe: find writes a pipe
- * 4 KiB at a time, and reading 2.4 MB that way costs more than the listing itself.
- */
-function scratchFd() {
-  const require = createRequire(import.meta.url);
-  const {openSync, unlinkSync} = require('node:fs');
-  const file = join(require('node:os').tmpdir(), `bevbuild-find-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const fd = openSync(file, 'wx+', 0o600);
-  unlinkSync(file);
-  return fd;
-}
-
-/** What find wrote to `fd` (closed here), or undefined when it failed. */
-function readScratch(fd, ok) {
-  const {closeSync, fstatSync, readSync} = createRequire(import.meta.url)('node:fs');
-  try {
-    if (!ok) return undefined;
-    const buf = Buffer.allocUnsafe(fstatSync(fd).size);
-    let at = 0;
-    while (at < buf.length) {
-      const n = readSync(fd, buf, at, buf.length - at, at);
-      if (n === 0) return undefined;
-      at += n;
-    }
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The listing of a digested directory, its parts one after another (the stamp writer's, synchronous). */
-function findListingSync(root) {
-  const parts = findParts(root);
-  if (!parts) return undefined;
-  const {spawnSync} = createRequire(import.meta.url)('node:child_process');
-  return combineParts(parts.top, parts.groups.map((args) => {
-    const fd = scratchFd();
-    const r = spawnSync('find', args, {stdio: ['ignore', fd, 'ignore'], env: FIND_ENV()});
-    return readScratch(fd, !r.error && r.status === 0);
-  }), true);
-}
-
-/** The same listing with its parts at once (the checker's). */
-async function findListing(root) {
-  const parts = findParts(root);
-  if (!parts) return undefined;
-  const {spawn} = createRequire(import.meta.url)('node:child_process');
-  const outs = await Promise.all(parts.groups.map((args) => new Promise((resolve) => {
-    const fd = scratchFd();
-    let settled = false;
-    const settle = (ok) => {
-      if (settled) return; // 'error' may be followed by 'close'
-      settled = true;
-      resolve(readScratch(fd, ok));
-    };
-    const child = spawn('find', args, {stdio: ['ignore', fd, 'ignore'], env: FIND_ENV()});
-    child.on('error', () => settle(false));
-    child.on('close', (code) => settle(code === 0));
-  })));
-  return combineParts(parts.top, outs);
+  const h = createHash('sha256').update(parts[0]);
+  for (const o of parts.slice(1)) h.update('\0\0').update(o);
+  return {digest: h.digest('hex'), newest: newest ? Math.max(...parts.map(newestInListing)) : NaN};
 }
 
 /** Newest mtime/ctime (ms) in a find listing; NaN where a record does not parse. */
@@ -321,7 +222,7 @@ export function writeFastStamp(file, a, startedMs) {
   const src = engineSources(a.engineRoot);
   const trees = [];
   for (const d of a.dirs) {
-    const listed = findListingSync(d);
+    const listed = digestParts(listTreeSync(d), true);
     if (listed) {
       if (!(listed.newest <= startedMs - RACY_MS)) return false; // NaN too
       trees.push({root: d, find: listed.digest});
@@ -418,7 +319,7 @@ export async function fastNoop(argv) {
   const finds = s.trees.filter((t) => t.find);
   return replay.replayFast(s, async () => {
     if (!everyPath(s, engineCount, (p, i) => same(table, i, p))) return false;
-    const listed = await Promise.all(finds.map((t) => findListing(t.root)));
+    const listed = await Promise.all(finds.map(async (t) => digestParts(await listTree(t.root))));
     return finds.every((t, i) => listed[i]?.digest === t.find);
   });
 }

@@ -263,4 +263,29 @@ test(
   ),
 );
 
+test(
+  'handOff: the next open of the same state dir gets the memo, and only its next digestPaths the answers',
+  withTimeout(() =>
+    withDir(async (dir) => {
+      const f = join(dir, 'f.txt');
+      writeFileSync(f, 'one');
+      utimesSync(f, OLD, OLD);
+      const memo = await StatMemo.open(join(dir, 'state'));
+      const first = await memo.digestPaths([f]);
+      assert.is(file(first.get(f)).digest, sha('one'));
+      memo.handOff(first);
+      assert.is(await StatMemo.open(join(dir, 'other-state')) === memo, false, 'another state dir opens its own');
+      memo.handOff(first);
+      const again = await StatMemo.open(join(dir, 'state'));
+      assert.is(again, memo, 'the same instance, its entries already loaded');
+      assert.is.not(await StatMemo.open(join(dir, 'state')), memo, 'once');
+      // The file changes after the hand-off: the first call still answers what was handed over (it
+      // stands for the moment of the check), every later call looks again.
+      writeFileSync(f, 'two');
+      assert.is(file((await again.digestPaths([f])).get(f)).digest, sha('one'));
+      assert.is(file((await again.digestPaths([f])).get(f)).digest, sha('two'));
+    }),
+  ),
+);
+
 test.run();

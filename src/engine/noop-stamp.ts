@@ -314,6 +314,8 @@ export async function replayNoop(opts: Options): Promise<number | undefined> {
       const n = now.get(p);
       return (n?.kind === 'missing' ? 'missing' : n?.digest) === d;
     });
+    // Something changed: the build that follows digests these same paths first thing (its prefetch).
+    if (!holds) memo.handOff(now);
     // Files touched but not changed: the next run can take the bin's fast path again.
     if (holds) {
       try {
