@@ -187,7 +187,7 @@ Options
   -C <dir>                 use the workspace at or above <dir> (default: found from the current directory)
   -j, --jobs <n>           cpu slots (default: pools.cpu of the config, else the number of cores)
   -k, --keep-going         keep building independent nodes after a failure
-  -n, --dry-run            print the plan with reasons; run nothing
+  -n, --dry-run            print what would run or restore, with reasons; run nothing (-v: fresh too)
   -B, --force              run the selected targets even if fresh or cached (not their dependencies)
       --stream             show running tools' output, prefixed [node-id] (-v implies it)
       --json               NDJSON events on stdout; last line {"type":"summary",…}

@@ -9,7 +9,8 @@ const COMMON = `  -C <dir>        the workspace at or above <dir> (default: foun
 
 const BUILD_OPTIONS = `  -j, --jobs <n>        cpu slots (default: pools.cpu of the config, else the number of cores)
   -k, --keep-going      keep building independent nodes after a failure
-  -n, --dry-run         print the plan with reasons; run nothing (--json: ends with the summary line)
+  -n, --dry-run         print what would run or restore, with reasons; run nothing (-v: the fresh
+                        nodes too; --json: every node, then the summary line)
   -B, --force           run the selected targets even if fresh or cached (not their dependencies)
       --stream          show running tools' output, prefixed [node-id] (-v/--verbose implies it)
       --remote <url>    Bazel-HTTP remote cache; --remote-upload, --remote-download minimal|all

@@ -57,6 +57,8 @@ export function textReporter(opts: TextReporterOptions): Reporter {
     log(e: BuildEvent) {
       switch (e.type) {
         case 'plan':
+          // Like a build's `done` lines: fresh nodes only with -v (`status` lists every node).
+          if (e.action === 'fresh' && !e.mayCutOff && !opts.verbose) break;
           print(`${(e.mayCutOff ? 'may run' : e.action).padEnd(7)} ${e.id}${planText(e) ? `  (${planText(e)})` : ''}`);
           break;
         case 'plan-summary':
