@@ -8,9 +8,12 @@
  * for the last complete checkpoint; any other key never sees it. `clean` and `cache prune` sweep
  * partial runs (with a size report).
  */
-import {createHash} from 'node:crypto';
-import {closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, writeFileSync} from 'node:fs';
-import {basename, dirname, join, normalize} from 'node:path';
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {basename, dirname, join, normalize, relative} from 'node:path';
+import {checkpointDigest, noteDigest, readDigest} from './checkpoint-digest.ts';
+
+/** Beside a kept run's info.json: the stamp of its checkpoint when last read in full (checkpoint-digest.ts). */
+const VERIFIED = 'verified.json';
 
 /** How a tool's checkpoints are named and which one is complete. */
 export interface CheckpointNaming {
@@ -199,29 +202,11 @@ function partialProblem(keep: Pick<ResumeKeep, 'key' | 'keepAt' | 'checkpoint'>,
   if (info.key !== keep.key) return 'its info.json names another action key';
   if (info.checkpoint !== ckpt.name) return `its info.json names ${String(info.checkpoint)}, but the last complete checkpoint is ${ckpt.name}`;
   if (typeof info.size !== 'number' || typeof info.sha256 !== 'string') return `its info.json records no size and sha256 of ${ckpt.name} (kept by an older bevbuild)`;
-  const now = fileDigest(ckpt.path);
+  const now = checkpointDigest(ckpt.path, join(keep.keepAt, VERIFIED));
   if (!now || now.size !== info.size || now.sha256 !== info.sha256) {
     return `${ckpt.name} changed since it was kept (${now ? `${now.size} bytes` : 'unreadable'}; kept: ${info.size} bytes, sha256 ${info.sha256.slice(0, 12)})`;
   }
   return undefined;
-}
-
-/** Size and sha256 of a regular file, read in chunks on this thread (a checkpoint can be gigabytes), or undefined. */
-function fileDigest(path: string): {size: number; sha256: string} | undefined {
-  let fd: number | undefined;
-  try {
-    if (!lstatSync(path).isFile()) return undefined;
-    fd = openSync(path, 'r');
-    const h = createHash('sha256');
-    const buf = Buffer.allocUnsafe(1 << 20);
-    let size = 0;
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
-    return {size, sha256: h.digest('hex')};
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /**
@@ -231,8 +216,9 @@ function fileDigest(path: string): {size: number; sha256: string} | undefined {
  */
 export function keepPartial(keep: ResumeKeep): string | undefined {
   const ckpt = lastCheckpoint(keep.stateDir, keep.checkpoint);
-  const digest = ckpt && fileDigest(ckpt.path);
-  if (!ckpt || !digest) return undefined;
+  const read = ckpt && readDigest(ckpt.path);
+  if (!ckpt || !read) return undefined;
+  const {stamp, ...digest} = read;
   rmSync(keep.keepAt, {recursive: true, force: true});
   mkdirSync(keep.keepAt, {recursive: true});
   // info.json first (whole, by rename), then the state: a bevbuild killed in between leaves either
@@ -242,6 +228,8 @@ export function keepPartial(keep: ResumeKeep): string | undefined {
   writeFileSync(join(keep.keepAt, 'info.json.tmp'), JSON.stringify(info));
   renameSync(join(keep.keepAt, 'info.json.tmp'), join(keep.keepAt, 'info.json'));
   renameSync(keep.stateDir, join(keep.keepAt, 'state'));
+  // Moving the directory changes nothing of the file's stamp: the next status need not read it again.
+  noteDigest(join(keep.keepAt, VERIFIED), join(keep.keepAt, 'state', relative(keep.stateDir, ckpt.path)), read);
   return ckpt.name;
 }
 
