@@ -72,8 +72,19 @@ function readScratch(fd, ok) {
   }
 }
 
-/** The parts of `root`'s listing (see findParts), one after another; undefined if one failed. */
+/**
+ * The parts of `root`'s listing (see findParts), one after another; undefined if one failed,
+ * including for want of a scratch file (an unwritable TMPDIR): the caller then lists otherwise.
+ */
 export function listTreeSync(root) {
+  try {
+    return listTreeSyncOrThrow(root);
+  } catch {
+    return undefined;
+  }
+}
+
+function listTreeSyncOrThrow(root) {
   const parts = findParts(root);
   if (!parts) return undefined;
   const {spawnSync} = require('node:child_process');
@@ -88,8 +99,16 @@ export function listTreeSync(root) {
   return outs;
 }
 
-/** The same parts, found at once; undefined if one failed. */
+/** The same parts, found at once; undefined if one failed (as listTreeSync). */
 export async function listTree(root) {
+  try {
+    return await listTreeOrThrow(root);
+  } catch {
+    return undefined;
+  }
+}
+
+async function listTreeOrThrow(root) {
   const parts = findParts(root);
   if (!parts) return undefined;
   const {spawn} = require('node:child_process');

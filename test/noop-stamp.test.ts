@@ -142,6 +142,24 @@ test('changes deep in an input directory\'s subdirectories (listed by one find p
   assert.equal(executedIds(r.events), ['count']);
 }));
 
+test('the scratch directory of the listing gone (TMPDIR removed): the full check answers, no internal error', withTimeout(async () => {
+  const nested: Record<string, string> = {};
+  for (let d = 0; d < 3; d++) nested[`data/sub${d}/x.bin`] = `${d}\n`;
+  await using rig = await stamped(nested);
+  const scratch = rig.path('scratch');
+  mkdirSync(scratch);
+  const env = {...ENV, TMPDIR: scratch};
+  rmSync(rig.path('.bevbuild/state/noop-stamp.json'));
+  await untilStamped(rig, TARGETS, env);
+  assert.ok((await rig.json(TARGETS, env)).stderr.includes(`${REPLAYED} (stat check)`));
+  rmSync(scratch, {recursive: true});
+  const r = await rig.json(TARGETS, env);
+  assert.is(r.code, 0, r.stderr);
+  assert.not.ok(r.stderr.includes('internal error'), r.stderr);
+  assert.not.ok(r.stderr.includes('(stat check)'), r.stderr);
+  assert.equal(executedIds(r.events), []);
+}));
+
 test('without GNU find, an input directory is stamped entry by entry and still checked', withTimeout(async () => {
   await using rig = await stamped();
   // A PATH with the tools the rules run but no find (the environment is part of the key: a new stamp).
