@@ -5,8 +5,9 @@
 // sources, the files the config and the build consulted, the digested inputs and outputs, and every
 // directory and entry inside a digested directory (a directory's stamp changes when an entry is
 // added, removed or renamed; a file's ctime changes on any write, even one that puts mtime back).
-// A directory with GNU find is stamped by the digest of `find -L` listing every entry's tuple (in C,
-// several times faster than lstat from JavaScript, whose Stats objects cost more than the syscall).
+// A directory with GNU find is stamped by the digest of `find -L` listing every entry's ctime, inode,
+// size and device (bin/find-listing.js: in C, several times faster than lstat from JavaScript, whose
+// Stats objects cost more than the syscall).
 // When all tuples are equal the bin replays the answer through a small entry of the bundle, without
 // the config, the stat memo or hashing; on any difference it starts the engine, whose own stamp
 // check (by content digest) or full build decides. Plain JavaScript: it runs before tsx or esbuild.
@@ -19,7 +20,7 @@ import {listTree, listTreeSync} from './find-listing.js';
 /** The fast stamp's file name in the state dir. */
 export const FAST_FILE = 'noop-fast.bin';
 const MAGIC = 'BBNF';
-const FORMAT = 2;
+const FORMAT = 3;
 /** Floats per path: its lstat tuple, then its target's (a symlink) or zeros. -1 everywhere: missing. */
 const W = 12;
 /** A path changed this recently may change again within the same timestamp tick: not trusted. */
@@ -167,13 +168,12 @@ function digestParts(parts, newest = false) {
   return {digest: h.digest('hex'), newest: newest ? Math.max(...parts.map(newestInListing)) : NaN};
 }
 
-/** Newest mtime/ctime (ms) in a find listing; NaN where a record does not parse. */
+/** Newest ctime (ms) in a find listing (see FIND_FORMAT: it moves on every change); NaN where a record does not parse. */
 function newestInListing(out) {
   let newest = 0;
   for (const rec of out.toString('latin1').split('\0')) {
     if (!rec) continue;
-    const f = rec.split(' ', 7);
-    newest = Math.max(newest, Number(f[5]) * 1000, Number(f[6]) * 1000);
+    newest = Math.max(newest, Number(rec.split(' ', 5)[4]) * 1000);
   }
   return newest;
 }
