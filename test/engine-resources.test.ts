@@ -50,6 +50,8 @@ test('a per-rule timeout kills the tool and records nothing', withTimeout(async 
   assert.is(r.code, 1);
   const failed = r.events.find((e) => e['type'] === 'failed')!;
   assert.is(failed['reason'], 'timeout');
+  assert.is(failed['message'], 'timed out after 1 s and was killed');
+  assert.equal(failed['cause'], {kind: 'timeout', by: 'bevbuild', limitMs: 500}, '--json: the executor\'s failure as data too');
   assert.match(readFileSync(String(failed['logFile']), 'utf8'), /argv: bash -c 'sleep 30/, 'a failure after the tool started points at its log');
   assert.not.ok(rig.exists('out/slow'));
 }));

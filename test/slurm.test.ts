@@ -127,6 +127,10 @@ test(
       const m = await missing(jobIn(rig, 'true'), new AbortController().signal);
       assert.ok(!m.ok && m.error.reason === 'slurm-unavailable', JSON.stringify(m));
       assert.match(m.ok ? '' : m.error.message, /sbatch not found/);
+      // The same failures as data (`--json` writes them as the failed event's `cause`).
+      assert.is(r.ok ? undefined : r.error.cause?.kind, 'slurm-submit-failed');
+      assert.match(r.ok ? '' : String((r.error.cause as {error?: string}).error), /[Ii]nvalid partition/);
+      assert.equal(m.ok ? undefined : m.error.cause, {kind: 'slurm-unavailable'});
     } finally {
       await rig.stop();
     }

@@ -16,7 +16,7 @@ import {followLog} from '../reporting/log-follower.ts';
 import type {ExecJob} from '../executors/job.ts';
 import type {ExecutorSet} from '../executors/registry.ts';
 import type {GraphNode} from '../graph/graph.ts';
-import {fail, ok, type Failure, type Result} from '../result.ts';
+import {ok, type Failure, type Result} from '../result.ts';
 import {provenanceEnabled, recordProvenance} from '../provenance/collect.ts';
 import type {KeyRecord} from './action-key.ts';
 import {childEnv} from './child-env.ts';
@@ -152,7 +152,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       ...jobResume(resume, toolArgv),
     };
     const executor = req.executors[node.executor];
-    if (!executor) return fail('no-executor', `executor "${node.executor}" is not available here (known: ${Object.keys(req.executors).join(', ') || 'none'})`, {nodeId: node.id});
+    if (!executor) return nodeFailure(node.id, {kind: 'no-executor', executor: node.executor, known: Object.keys(req.executors)});
     const startedOn = new Date();
     // The command heads its log, so a log read alone says what ran (executors append to it).
     appendFileSync(logFile, `${LOG_HEADER}${node.id} (run ${runId})\n${LOG_HEADER}cwd: ${job.cwd}\n${LOG_HEADER}argv: ${argv.map(shellQuote).join(' ')}\n\n`);
@@ -182,7 +182,7 @@ export async function runNode(ctx: EngineContext, req: RunRequest): Promise<Resu
       const checked = await runCheck();
       if (!checked.ok) return checked;
     }
-    if (req.signal.aborted) return fail('cancelled', 'cancelled', {nodeId: node.id});
+    if (req.signal.aborted) return nodeFailure(node.id, {kind: 'cancelled', before: 'recording'});
     const outputs = await collectOutputs(ctx, node, outPath);
     if (!outputs.ok) return outputs;
     const record: ActionRecord | undefined = node.cache ? {

@@ -14,7 +14,8 @@ import {spawn} from 'node:child_process';
 import {accessSync, constants, createWriteStream} from 'node:fs';
 import {delimiter, isAbsolute, join, resolve} from 'node:path';
 import {describeIoError} from '../engine/io-failure.ts';
-import {fail, ok} from '../result.ts';
+import {nodeFailure} from '../engine/node-failure.ts';
+import {ok} from '../result.ts';
 import type {Executor} from './job.ts';
 
 const KILL_GRACE_MS = 3000;
@@ -29,10 +30,10 @@ const SUPERVISOR = 'exec 3<&0 </dev/null; (read _ <&3; kill -s KILL 0) >/dev/nul
 
 export const runLocal: Executor = async (job, signal) => {
   const started = Date.now();
-  if (signal.aborted) return fail('cancelled', 'cancelled before start', {nodeId: job.nodeId});
+  if (signal.aborted) return nodeFailure(job.nodeId, {kind: 'cancelled', before: 'start'});
   const [program, ...args] = job.argv;
-  if (!program) return fail('spawn-error', 'empty argv', {nodeId: job.nodeId});
-  if (!findProgram(program, job.cwd, job.env['PATH'])) return fail('spawn-error', `could not start ${program}: not found`, {nodeId: job.nodeId});
+  if (!program) return nodeFailure(job.nodeId, {kind: 'spawn-error', program: '', error: 'empty argv'});
+  if (!findProgram(program, job.cwd, job.env['PATH'])) return nodeFailure(job.nodeId, {kind: 'spawn-error', program, error: 'not found'});
   const log = createWriteStream(job.logFile, {flags: 'a'});
   let logError: NodeJS.ErrnoException | undefined;
   // node:child_process, not execa: loading execa cost ~100 ms of every build that runs a tool.
@@ -92,13 +93,13 @@ export const runLocal: Executor = async (job, signal) => {
   const durationMs = Date.now() - started;
 
   if (logError) {
-    return fail('io-error', `cannot write the log ${job.logFile}: ${describeIoError(logError)}; the tool was stopped and nothing was recorded`, {nodeId: job.nodeId});
+    return nodeFailure(job.nodeId, {kind: 'io-error', log: job.logFile, error: describeIoError(logError)});
   }
   if (ended === 'timeout') {
-    return fail('timeout', `timed out after ${Math.round(job.timeoutMs! / 1000)} s and was killed`, {nodeId: job.nodeId});
+    return nodeFailure(job.nodeId, {kind: 'timeout', by: 'bevbuild', limitMs: job.timeoutMs!});
   }
-  if (ended === 'cancelled') return fail('cancelled', 'cancelled (process group killed)', {nodeId: job.nodeId});
-  if ('error' in ran) return fail('spawn-error', `could not start ${program}: ${ran.error.message}`, {nodeId: job.nodeId});
+  if (ended === 'cancelled') return nodeFailure(job.nodeId, {kind: 'cancelled', by: 'bevbuild'});
+  if ('error' in ran) return nodeFailure(job.nodeId, {kind: 'spawn-error', program, error: ran.error.message});
   return ok({
     exitCode: ran.code ?? (ran.signal ? 128 : 1),
     ...(ran.signal ? {signal: ran.signal} : {}),

@@ -13,7 +13,9 @@ import {mkdir, open, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {StringDecoder} from 'node:string_decoder';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {fail, ok, type Failure, type Result} from '../result.ts';
+import {nodeFailure} from '../engine/node-failure.ts';
+import type {NodeFailure, SlurmCancel} from '../engine/node-failure-cause.ts';
+import {ok, type Failure, type Result} from '../result.ts';
 import type {ExecJob, ExecOutcome, Executor} from './job.ts';
 import {batchScript, sbatchArgs} from './slurm-script.ts';
 import {endsJob, isUnknownJob, parseScontrolJob, signalName, type SlurmJobStatus} from './slurm-status.ts';
@@ -53,9 +55,8 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
 
   return async (job, signal) => {
     const started = Date.now();
-    const f = (reason: string, message: string, details?: string[]) =>
-      fail(reason, message, {nodeId: job.nodeId, ...(details ? {details} : {})});
-    if (signal.aborted) return f('cancelled', 'cancelled before submission to SLURM');
+    const f = (cause: NodeFailure, details?: string[]) => nodeFailure(job.nodeId, cause, details ? {details} : {});
+    if (signal.aborted) return f({kind: 'cancelled', before: 'submission'});
 
     const scriptPath = `${job.logFile}.sbatch.sh`;
     try {
@@ -64,42 +65,44 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
       const conf = env['SLURM_CONF'];
       await writeFile(scriptPath, batchScript(job.resume && conf ? {...job, resume: {...job.resume, slurmConf: conf}} : job), {mode: 0o700});
     } catch (e) {
-      return f('slurm-submit-failed', `cannot write the batch script ${scriptPath}: ${(e as Error).message}`);
+      return f({kind: 'slurm-submit-failed', script: scriptPath, error: (e as Error).message});
     }
     const sub = await cmd('sbatch', sbatchArgs(job, scriptPath));
     if (sub.code === 'ENOENT') {
-      return f('slurm-unavailable', 'sbatch not found: SLURM client tools must be installed and on PATH to use the slurm executor');
+      return f({kind: 'slurm-unavailable'});
     }
     const id = sub.stdout.trim().split(';')[0] ?? '';
     if (sub.code !== 0 || !/^\d+(_\d+)?$/.test(id)) {
-      return f('slurm-submit-failed', `sbatch rejected the job (exit ${sub.code}): ${sub.stderr.trim() || sub.stdout.trim()}`);
+      return f({kind: 'slurm-submit-failed', exitCode: sub.code, error: sub.stderr.trim() || sub.stdout.trim()});
     }
 
     job.onSubmit?.(id);
     const log = logFollower(job);
     const outcome = (s: SlurmJobStatus): Result<ExecOutcome, Failure> => {
       const durationMs = Date.now() - started;
-      const where = `SLURM job ${id}`;
       const tail = log.tail();
       switch (s.state) {
         case 'COMPLETED':
         case 'FAILED':
           if (s.state === 'FAILED' && s.exitCode === 0 && s.signal === 0) {
-            return f('slurm-job-failed', `${where} failed before the command ran (Reason=${s.reason})`, tail);
+            return f({kind: 'slurm-job-failed', slurmJob: id, slurmState: s.state, slurmReason: s.reason, beforeCommand: true}, tail);
           }
           return ok({exitCode: s.exitCode, durationMs, externalId: id, ...(s.signal ? {signal: signalName(s.signal) ?? String(s.signal)} : {})});
         case 'CANCELLED':
-          return f('cancelled', `${where} was cancelled outside bevbuild (scancel or an administrator)`, tail);
+          return f({kind: 'cancelled', by: 'outside', slurmJob: id}, tail);
         case 'TIMEOUT':
         case 'DEADLINE':
-          return f('timeout', `${where} hit its SLURM time limit (${s.state})`, tail);
+          return f({kind: 'timeout', by: 'slurm', slurmJob: id, slurmState: s.state}, tail);
         case 'OUT_OF_MEMORY':
-          return f('slurm-out-of-memory', `${where} ran out of memory (limit ${job.slurm?.memMb ?? 'default'} MB)`, tail);
+          return f({kind: 'slurm-out-of-memory', slurmJob: id, ...(job.slurm?.memMb !== undefined ? {memMb: job.slurm.memMb} : {})}, tail);
         default:
-          return f('slurm-job-failed', `${where} ended ${s.state} (Reason=${s.reason})`, tail);
+          return f({kind: 'slurm-job-failed', slurmJob: id, slurmState: s.state, slurmReason: s.reason, beforeCommand: false}, tail);
       }
     };
 
+    /** The failure of a job bevbuild stopped (its own time limit, or cancelled), and how the stop went. */
+    const stopped = (why: 'timeout' | 'cancelled', how: SlurmCancel): NodeFailure =>
+      why === 'timeout' ? {kind: 'timeout', by: 'bevbuild', limitMs: job.timeoutMs ?? 0, ...how} : {kind: 'cancelled', by: 'bevbuild', ...how};
     // Poll until terminal; abort and timeout interrupt the wait and switch to cancelling.
     const deadline = job.timeoutMs === undefined ? Infinity : started + job.timeoutMs;
     let errors = 0;
@@ -112,15 +115,14 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
       if (s && endsJob(s.state, job.resume !== undefined)) {
         await log.pump();
         if (!cancelling) return outcome(s);
-        const why = cancelling === 'timeout' ? `timed out after ${job.timeoutMs} ms` : 'cancelled';
-        return f(cancelling, `${why}; SLURM job ${id} cancelled (JobState=${s.state})`, log.tail());
+        return f(stopped(cancelling, {slurmJob: id, slurmState: s.state}), log.tail());
       }
       if (!s) {
         if (status.code !== 0 && isUnknownJob(status.stderr)) {
-          return f('slurm-job-lost', `SLURM job ${id} is no longer known to scontrol (purged before bevbuild saw it end; raise MinJobAge)`, log.tail());
+          return f({kind: 'slurm-job-lost', slurmJob: id}, log.tail());
         }
         if (++errors > (opts.maxPollErrors ?? 10)) {
-          return f('slurm-unavailable', `cannot query SLURM job ${id}: ${status.stderr.trim() || 'no JobState in scontrol output'}`);
+          return f({kind: 'slurm-unavailable', slurmJob: id, error: status.stderr.trim() || 'no JobState in scontrol output'});
         }
       } else errors = 0;
 
@@ -128,11 +130,11 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): Executor {
         cancelling = signal.aborted ? 'cancelled' : 'timeout';
         cancelSince = Date.now();
         const c = await cmd('scancel', [id]);
-        if (c.code !== 0) return f(cancelling, `${cancelling}, but scancel ${id} failed: ${c.stderr.trim()}`);
+        if (c.code !== 0) return f(stopped(cancelling, {slurmJob: id, scancelError: c.stderr.trim()}));
         continue; // poll right away: the state usually changes within a second
       }
       if (cancelling && Date.now() - cancelSince > (opts.cancelWaitMs ?? 60_000)) {
-        return f(cancelling, `${cancelling}; SLURM job ${id} was sent scancel but had not ended after ${opts.cancelWaitMs ?? 60_000} ms`);
+        return f(stopped(cancelling, {slurmJob: id, unendedAfterMs: opts.cancelWaitMs ?? 60_000}));
       }
       const wait = Math.max(0, Math.min(pollMs, deadline - Date.now()));
       await sleep(wait, undefined, cancelling ? {} : {signal}).catch(() => {});
