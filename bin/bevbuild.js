@@ -1,10 +1,11 @@
 #!/bin/sh
-":" //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { BEVBUILD_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export BEVBUILD_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
+":" //; case "$NODE_OPTIONS" in *--use-openssl-ca*) ;; *) [ -z "$NODE_EXTRA_CA_CERTS" ] || { BEVBUILD_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export BEVBUILD_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; } ;; esac; exec node "$0" "$@"
 // The line above is for sh; to JavaScript it is a string and a comment. Node reads and parses the whole
 // NODE_EXTRA_CA_CERTS bundle at start-up (≈65 ms on a 2-core VM with Debian's 140 CAs, more than
 // the rest of a no-op), so the bin starts Node without it and puts it back below: every tool
-// bevbuild runs still gets it, and the remote cache's HTTPS agent adds the file itself
-// (cache/remote-http-transport.ts). Run as `node bin/bevbuild.js`, none of this happens.
+// bevbuild runs still gets it, and the remote cache's HTTPS agent adds the file to Node's bundled
+// roots itself (cache/remote-http-transport.ts). Not with --use-openssl-ca in NODE_OPTIONS: those
+// system roots cannot be rebuilt here. Run as `node bin/bevbuild.js`, none of this happens.
 // The `bevbuild` executable. The engine is TypeScript; to start fast it runs from a bundle that
 // esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
 // when any source file changes). Without a writable cache it falls back to tsx's loader. The same

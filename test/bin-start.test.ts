@@ -86,6 +86,13 @@ test('NODE_EXTRA_CA_CERTS: a tool still gets it, and the HTTPS remote trusts it 
     assert.is(trusted.code, 0, trusted.stderr);
     assert.is(rig.read('out/ca.txt'), tls.cert, 'the tool gets the variable back, unchanged');
     assert.ok(cache.puts() > 0, `uploads through the deferred CA file: ${trusted.stderr}`);
+    // With --use-openssl-ca the bin does not defer (it could not rebuild those roots): Node loads the file itself.
+    const before = cache.puts();
+    rig.write({'src/in.txt': 'z\n'});
+    const openssl = await runBin(rig.dir, ['ca', ...remote], {NODE_EXTRA_CA_CERTS: tls.cert, NODE_OPTIONS: '--use-openssl-ca'});
+    assert.is(openssl.code, 0, openssl.stderr);
+    assert.ok(cache.puts() > before, `uploads with --use-openssl-ca too: ${openssl.stderr}`);
+    rig.write({'src/in.txt': 'y\n'});
     // A second workspace restores from it: downloads verify against the same CA.
     await using clone = await WorkspaceRig.create();
     clone.write({'bevbuild.config.ts': CONFIG, 'src/in.txt': 'y\n'});
