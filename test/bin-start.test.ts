@@ -4,27 +4,28 @@
  * the tools still see it, and the remote cache's HTTPS agent trusts that file as Node would have.
  * Runs the bin as an executable, as from PATH; the other suites run `node bin/bevbuild.js`.
  */
-import {execFileSync, spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:https';
 import type {AddressInfo} from 'node:net';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
+import {repoRoot} from './util/venv.ts';
 import {BEVBUILD, WorkspaceRig, shConfig, summaryOf, type ExecResult} from './util/workspace-rig.ts';
 
 const test = suite('bin-start');
 
-/** A self-signed certificate for localhost, made with openssl: trusted only through NODE_EXTRA_CA_CERTS. */
-function selfSigned(dir: string): {key: string; cert: string} {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], {stdio: 'ignore'});
-  return {key, cert};
-}
+/**
+ * A self-signed certificate for localhost and 127.0.0.1 (valid until 2126; test-only, its key is
+ * public), trusted only through NODE_EXTRA_CA_CERTS. Made once with
+ * `openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1`.
+ */
+const TLS = {
+  key: join(repoRoot, 'test', 'fixtures', 'tls', 'localhost-key.pem'),
+  cert: join(repoRoot, 'test', 'fixtures', 'tls', 'localhost-cert.pem'),
+};
 
 /** A Bazel-HTTP cache in memory (GET/HEAD/PUT of /ac/ and /cas/ entries) over HTTPS; counts the PUTs. */
 async function httpsCache(tls: {key: string; cert: string}): Promise<{server: Server; url: string; puts: () => number}> {
@@ -69,8 +70,7 @@ const CONFIG = shConfig(`    ca: sh({script: 'printf %s "$NODE_EXTRA_CA_CERTS" >
   `\n  passEnv: () => ['NODE_EXTRA_CA_CERTS'],`);
 
 test('NODE_EXTRA_CA_CERTS: a tool still gets it, and the HTTPS remote trusts it (and only through it)', withTimeout(async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'bevbuild-bin-start-'));
-  const tls = selfSigned(tmp);
+  const tls = TLS;
   const cache = await httpsCache(tls);
   try {
     await using rig = await WorkspaceRig.create();
@@ -102,7 +102,6 @@ test('NODE_EXTRA_CA_CERTS: a tool still gets it, and the HTTPS remote trusts it 
     assert.is(clone.read('out/ca.txt'), tls.cert);
   } finally {
     cache.server.close();
-    rmSync(tmp, {recursive: true, force: true});
   }
 }));
 
