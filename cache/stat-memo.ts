@@ -157,7 +157,7 @@ export class StatMemo {
 
     /** A memo hit's fact, or undefined after registering a miss. */
     const look = (abs: string, st: Stats): Fact | undefined => {
-      const stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${ignoreCtime ? '-' : st.ctimeMs}`;
+      const stamp = statStamp(st, ignoreCtime);
       const key = memoKey(abs);
       const v = entries.get(key);
       if (v !== undefined && v.length === stamp.length + TAIL && v.startsWith(stamp) && v.charCodeAt(stamp.length) === 9) {
@@ -255,7 +255,7 @@ export class StatMemo {
     const st = lstatSync(absPath, {throwIfNoEntry: false});
     if (!st?.isFile()) return;
     const key = memoKey(absPath);
-    this.#entries.set(key, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}\t${digest}\t${isExecutable(st.mode) ? 1 : 0}`);
+    this.#entries.set(key, `${statStamp(st)}\t${digest}\t${isExecutable(st.mode) ? 1 : 0}`);
     this.#changed.add(key);
   }
 
@@ -318,6 +318,14 @@ export class StatMemo {
     this.#lines = rows.length - 1;
     changed.clear();
   }
+}
+
+/**
+ * A file's stamp, "dev:ino:size:mtime:ctime" (ms with sub-µs fractions): any write changes it, the
+ * ctime even when the mtime is put back. `ignoreCtime` puts `-` for the ctime (see DigestPathsOptions).
+ */
+export function statStamp(st: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>, ignoreCtime = false): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${ignoreCtime ? '-' : st.ctimeMs}`;
 }
 
 /**

@@ -8,7 +8,8 @@
  * is a state file like any other: anything in it that does not match exactly is ignored.
  */
 import {createHash} from 'node:crypto';
-import {closeSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {closeSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, type Stats} from 'node:fs';
+import {statStamp} from '../../cache/stat-memo.ts';
 
 /** A file's size and sha256, and its stamp when it was stable while read. */
 export interface FileDigest {
@@ -50,7 +51,8 @@ export function readDigest(path: string): FileDigest | undefined {
     const buf = Buffer.allocUnsafe(1 << 20);
     let size = 0;
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
-    const stable = stampOf(path) === before && !racy(path);
+    const after = fileStat(path);
+    const stable = after !== undefined && statStamp(after) === before && Date.now() - Math.max(after.mtimeMs, after.ctimeMs) > RACY_MS;
     return {size, sha256: h.digest('hex'), ...(stable ? {stamp: before} : {})};
   } catch {
     return undefined;
@@ -72,19 +74,20 @@ export function noteDigest(noteFile: string, path: string, d: FileDigest): void 
   }
 }
 
-/** "dev:ino:size:mtimeMs:ctimeMs" of a regular file (not followed), or undefined. */
-function stampOf(path: string): string | undefined {
+/** The lstat of a regular file (not followed), or undefined. */
+function fileStat(path: string): Stats | undefined {
   try {
     const st = lstatSync(path);
-    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
+    return st.isFile() ? st : undefined;
   } catch {
     return undefined;
   }
 }
 
-function racy(path: string): boolean {
-  const st = lstatSync(path);
-  return Date.now() - Math.max(st.mtimeMs, st.ctimeMs) <= RACY_MS;
+/** The stat memo's stamp of a regular file, or undefined. */
+function stampOf(path: string): string | undefined {
+  const st = fileStat(path);
+  return st && statStamp(st);
 }
 
 function readNote(file: string): Note | undefined {
