@@ -36,6 +36,8 @@ interface FileResult {
   failed: number;
   skipped: number;
   ms: number;
+  /** uvu's FAIL lines (suite and test title), repeated at the end where CI's tail shows them. */
+  failures: string[];
 }
 
 /** Runs one suite file; a crash or a missing uvu summary counts as one failure. */
@@ -61,12 +63,16 @@ function runFile(file: string): Promise<FileResult> {
       const rel = relative(root, file);
       if (Number.isNaN(total) || Number.isNaN(passed)) {
         console.log(`✘ ${rel}: exited ${code} without a uvu summary (counted as 1 failure)`);
-        resolve({file: rel, passed: 0, failed: 1, skipped: 0, ms});
+        resolve({file: rel, passed: 0, failed: 1, skipped: 0, ms, failures: [`exited ${code} without a uvu summary`]});
         return;
       }
       let failed = total - passed - skipped;
-      if (code !== 0 && failed === 0) failed = 1; // a crash after the summary still fails
-      resolve({file: rel, passed, failed, skipped, ms});
+      const failures = [...out.matchAll(/^\s*FAIL\s+(.+)$/gm)].map((m) => m[1]!.trim());
+      if (code !== 0 && failed === 0) {
+        failed = 1; // a crash after the summary still fails
+        failures.push(`exited ${code} after its summary`);
+      }
+      resolve({file: rel, passed, failed, skipped, ms, failures});
     });
   });
 }
@@ -107,7 +113,7 @@ await Promise.all(
       const why = unmet(file);
       if (why) {
         console.log(`\n✘ ${rel}: not run, ${why} (counted as 1 failure)`);
-        results.push({file: rel, passed: 0, failed: 1, skipped: 0, ms: 0});
+        results.push({file: rel, passed: 0, failed: 1, skipped: 0, ms: 0, failures: [`not run: ${why}`]});
         continue;
       }
       console.log(`\n▶ ${rel}`);
@@ -123,6 +129,13 @@ for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
     `  ${r.failed ? '✘' : '✔'} ${r.file.padEnd(40)} ${r.passed} passed, ${r.failed} failed` +
       `${r.skipped ? `, ${r.skipped} skipped` : ''}  (${(r.ms / 1000).toFixed(1)} s)`,
   );
+}
+// The failures once more, last: a CI log is often read from its tail.
+const failing = results.filter((r) => r.failed);
+if (failing.length) console.log('\nfailed:');
+for (const r of failing) {
+  console.log(`  ✘ ${r.file}`);
+  for (const f of r.failures) console.log(`      ${f}`);
 }
 const sum = (k: 'passed' | 'failed' | 'skipped') => results.reduce((a, r) => a + r[k], 0);
 const skipped = sum('skipped');
