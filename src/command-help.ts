@@ -64,7 +64,8 @@ Checks a deploy directory against a provenance bundle offline.
   clean: `bevbuild clean [target…] [--all]
 Deletes the workspace copies of the targets' outputs (all without targets); the store keeps them,
 so the next build restores instead of running. Also deletes the targets' kept partial runs
-(.bevbuild/partial: an interrupted resumable training then starts from its first epoch).
+(.bevbuild/partial: an interrupted resumable training then starts from its first epoch); an id
+since removed from the config (a dropped sweep point) still names its kept partial runs.
 Waits for a running build of the workspace first.
 
   --all           also delete .bevbuild/ (store, state, envs, logs): the next build runs everything

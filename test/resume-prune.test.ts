@@ -2,7 +2,8 @@
  * Kept partial runs of keys no node has any more (issue 15 review): `cache prune` plans the config
  * and drops those of a removed sweep point and of a node whose params changed, listing them with
  * their size; it keeps the partial run of a key a node still has, and every run of a node it cannot
- * key yet (a dependency will run first). `clean <id>` lists the partial runs it removes.
+ * key yet (a dependency will run first). `clean <id>` lists the partial runs it removes, also of an
+ * id since removed from the config.
  */
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -46,6 +47,30 @@ test('cache prune drops the partial runs of a removed sweep point and a changed 
   const json = JSON.parse((await rig.exec(['cache', 'prune', '--max-size', '10G', '--json'])).stdout) as Record<string, unknown>;
   assert.equal([json['removedPartialRuns'], json['partialRuns']], [0, []], 'train/z (not keyable before dep runs) is kept');
   assert.is(Object.keys(partials(rig.dir)).length, 1);
+}));
+
+test('clean reaches the partial runs of an id no longer in the config; an id with none is still unknown', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const write = (lines: string[]) => rig.write({'bevbuild.config.ts': shConfig(lines.join('\n'), RESUME)});
+  write([node('train/x@lr=1', 'w1', {LR: '1'}), node('train/x@lr=2', 'w2', {LR: '2'})]);
+  assert.is((await rig.exec(['build', '-k', 'train/**'])).code, 1);
+  assert.is(Object.keys(partials(rig.dir)).length, 2);
+  write([node('train/x@lr=1', 'w1', {LR: '1'})]); // lr=2 dropped from the sweep
+  const unknown = await rig.exec(['clean', 'train/x@lr=3']);
+  assert.is(unknown.code, 2, 'an id that names nothing is a usage error, as before');
+  const r = await rig.exec(['clean', 'train/x@lr=2']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^removed 1 partial run\(s\) \(0\.0 MiB\): train\/x@lr=2 \(key [0-9a-f]{12}…, epoch_2\.pth, 0\.0 MiB\)\n$/);
+  const keptFor = Object.keys(partials(rig.dir)).map((k) => (JSON.parse(rig.read(`.bevbuild/partial/${k}/info.json`)) as {nodeId: string}).nodeId);
+  assert.equal(keptFor, ['train/x@lr=1'], 'the current node\'s run is untouched');
+  // Both kinds at once: a node in the config and a removed one.
+  write([node('train/x@lr=1', 'w1', {LR: '1'}), node('train/x@lr=2', 'w2', {LR: '2'})]);
+  assert.is((await rig.exec(['build', '-k', 'train/x@lr=2'])).code, 1);
+  write([node('train/x@lr=1', 'w1', {LR: '1'})]);
+  const both = await rig.exec(['clean', 'train/x@lr=1', 'train/x@lr=2']);
+  assert.is(both.code, 0, both.stderr);
+  assert.match(both.stderr, /of 1 artifact\(s\); removed 2 partial run\(s\)/);
+  assert.is(Object.keys(partials(rig.dir)).length, 0);
 }));
 
 test.run();

@@ -30,22 +30,31 @@ export async function openAndSelect(
   opts: Options,
   reporter: Reporter,
   allByDefault: boolean,
-): Promise<{ws: OpenWorkspace; targets: string[]} | number> {
+  /**
+   * Ids that may name something outside the graph (`clean`: kept partial runs of a node since
+   * removed from the config): given as targets and absent from the graph, they come back as
+   * `absent` instead of failing the selection.
+   */
+  mayBeAbsent?: ReadonlySet<string>,
+): Promise<{ws: OpenWorkspace; targets: string[]; absent: string[]} | number> {
   const ws = await openWorkspace(opts.root, reporter);
   if (!ws.ok) {
     printDiagnostics(ws.error, process.cwd(), opts.json);
     return EXIT.usage;
   }
   if (opts.targets.length === 0) {
-    if (allByDefault) return {ws: ws.value, targets: ws.value.graph.order};
+    if (allByDefault) return {ws: ws.value, targets: ws.value.graph.order, absent: []};
     const roots = ws.value.graph.order.filter((id) => ws.value.graph.dependents.get(id)!.length === 0);
     process.stderr.write(`expected one or more targets, e.g. \`bevbuild ${roots[0] ?? 'deploy/kitti/second'}\`.\nTop-level artifacts: ${roots.join(', ')}\n`);
     return EXIT.usage;
   }
-  const sel = selectTargets(ws.value.graph, opts.targets);
+  const absent = opts.targets.filter((t) => mayBeAbsent?.has(t) && !ws.value.graph.nodes.has(t));
+  const wanted = opts.targets.filter((t) => !absent.includes(t));
+  if (wanted.length === 0) return {ws: ws.value, targets: [], absent};
+  const sel = selectTargets(ws.value.graph, wanted);
   if (!sel.ok) {
     printDiagnostics(sel.error, process.cwd(), opts.json, `in the target${opts.targets.length === 1 ? '' : 's'} given`);
     return EXIT.usage;
   }
-  return {ws: ws.value, targets: sel.value};
+  return {ws: ws.value, targets: sel.value, absent};
 }
