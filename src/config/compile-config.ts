@@ -149,12 +149,18 @@ function duplicateKeyDiagnostic(w: Message): Diagnostic {
   };
 }
 
+/**
+ * Temp + rename. The temp is this process's own (`<file>.tmp-<pid>-<rand>`, the state dir's temp
+ * form that the stray sweep knows): builds started at once each compile the config, and with one
+ * shared temp name a rename found its temp already renamed by another (ENOENT, a failed build).
+ */
 function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   try {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
   } catch (e) {
-    rmSync(`${file}.tmp`, {force: true});
+    rmSync(tmp, {force: true});
     throw e;
   }
 }

@@ -1,0 +1,37 @@
+/**
+ * The compiled config (src/config/compile-config.ts) when several bevbuilds start at once: each
+ * compiles it and writes it with a temp of its own. With one shared temp name, a rename could find
+ * its temp already renamed by another process, and that build failed with a config-load-error
+ * (ENOENT); seen about once in a hundred runs of four builds started together.
+ */
+import {mkdirSync, readdirSync} from 'node:fs';
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {WorkspaceRig, shConfig} from './util/workspace-rig.ts';
+
+const test = suite('config-compile');
+const CONFIG = shConfig(`    a: sh({script: 'echo a > "$1"', outputs: ['out/a.txt']}),`);
+
+test('a temp of another process at the old shared names does not get in the way', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': CONFIG});
+  // A directory where the old code wrote the cache note's temp: that write then failed, as a
+  // rename racing another process's temp did.
+  mkdirSync(rig.path('.bevbuild/state/config-cache.json.tmp'), {recursive: true});
+  const r = await rig.exec(['status']);
+  assert.is(r.code, 0, r.stderr);
+  const left = readdirSync(rig.path('.bevbuild/state')).filter((n) => /\.tmp-\d+-/.test(n));
+  assert.equal(left, [], 'no temp of ours is left');
+}));
+
+test('six builds started at once on a fresh workspace all load the config', withTimeout(async () => {
+  for (let round = 0; round < 3; round++) {
+    await using rig = await WorkspaceRig.create();
+    rig.write({'bevbuild.config.ts': CONFIG});
+    const runs = await Promise.all(Array.from({length: 6}, () => rig.json(['status'])));
+    for (const run of runs) assert.is(run.code, 0, `round ${round}: ${JSON.stringify(run.events.filter((e) => e['type'] === 'diagnostic'))}`);
+  }
+}));
+
+test.run();
