@@ -1,4 +1,5 @@
-/** Small filesystem helpers of the store: atomic replace and bounded-concurrency mapping. */
+/** Small filesystem helpers: atomic writes and replaces, bounded-concurrency mapping. */
+import {renameSync, rmSync, writeFileSync} from 'node:fs';
 import {rename, rm} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
 
@@ -16,6 +17,24 @@ export async function replace(tmp: string, dest: string): Promise<void> {
     await rename(dest, old);
     await rename(tmp, dest);
     await rm(old, {recursive: true, force: true});
+  }
+}
+
+/**
+ * Writes `file` whole or not at all: a temp of this process's own beside it
+ * (`<file>.tmp-<pid>-<rand>`), then one rename. Own temps, because two bevbuilds may write the same
+ * file at once (each compiling the config): with a shared temp name one rename found its temp already
+ * renamed by the other. A failed write (a full disk) leaves the previous file whole and no temp; one
+ * left by a killed process is removed by the stray sweep (cache/stray-temps.ts).
+ */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, {force: true});
+    throw e;
   }
 }
 

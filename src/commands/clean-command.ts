@@ -28,7 +28,8 @@ export async function cleanCommand(opts: Options): Promise<number> {
   try {
     // An id since removed from the config (a dropped sweep point) may still have kept partial runs:
     // `clean <that id>` reaches them rather than calling the id unknown.
-    const keptFor = new Set(listPartials(paths.dir).flatMap((p) => (p.nodeId === undefined ? [] : [p.nodeId])));
+    const kept = listPartials(paths.dir);
+    const keptFor = new Set(kept.flatMap((p) => (p.nodeId === undefined ? [] : [p.nodeId])));
     const opened = await openAndSelect(opts, makeReporter(opts, 0), true, keptFor);
     if (typeof opened === 'number') return opened;
     const {ws, targets, absent} = opened;
@@ -44,7 +45,7 @@ export async function cleanCommand(opts: Options): Promise<number> {
     await sweepStrayTemps(ws.graph.root, ids.flatMap((id) => ws.graph.nodes.get(id)!.outputs), ws.store.root); // leftovers of killed builds
     ws.state.save();
     const cleaned = new Set([...ids, ...absent]);
-    const partial = sweepPartials(paths.dir, (p) => p.nodeId !== undefined && cleaned.has(p.nodeId));
+    const partial = sweepPartials(paths.dir, (p) => p.nodeId !== undefined && cleaned.has(p.nodeId), kept);
     const removedRuns = `removed ${partial.removed} partial run(s) (${mib(partial.bytes)}): ${partial.runs.map(partialText).join(', ')}`;
     if (ids.length === 0 && absent.length > 0 && !opts.all) {
       // Only ids gone from the config: their partial runs were all there was to remove.

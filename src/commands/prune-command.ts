@@ -26,8 +26,9 @@ export async function pruneCommand(opts: Options): Promise<number> {
     const store = new LocalStore(paths.cache);
     await sweepStrayTemps(opts.root, [], paths.cache, {objects: true}); // staging files and downloads of killed builds
     const r = await store.prune({maxSizeBytes: opts.maxSize!});
-    const drop = listPartials(paths.dir).length ? await partialRule(opts.root) : {rule: superseded, why: 'superseded'};
-    const partial = sweepPartials(paths.dir, drop.rule);
+    const kept = listPartials(paths.dir);
+    const drop = kept.length ? await partialRule(opts.root) : {rule: superseded, why: 'superseded'};
+    const partial = sweepPartials(paths.dir, drop.rule, kept);
     const line = {type: 'prune', ...r, removedPartialRuns: partial.removed, freedPartialBytes: partial.bytes, partialRuns: partial.runs.map((p) => ({nodeId: p.nodeId ?? null, key: p.key, checkpoint: p.checkpoint ?? null, bytes: p.bytes}))};
     if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);
     else {

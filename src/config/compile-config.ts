@@ -9,7 +9,8 @@
  * checkout or an installed package alike (not from its dist/ JavaScript): one engine instance, one zod.
  * Inline source maps keep diagnostics pointing at the user's `bevbuild.config.ts:line`.
  */
-import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
@@ -102,14 +103,14 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   const out = join(stateDir, `config-${digest}.mjs`);
   // Old compiled configs are never loaded again.
   for (const f of readdirSync(stateDir)) if (/^config-[0-9a-f]{16}\.mjs(\.map)?$/.test(f) && !f.startsWith(`config-${digest}.`)) rmSync(join(stateDir, f), {force: true});
-  // Temp + rename, temps removed on failure (a full disk): nothing half-written is left or loaded.
-  writeAtomic(`${out}.map`, map);
-  writeAtomic(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
+  // Whole files or none (a full disk, builds started at once): nothing half-written is left or loaded.
+  writeFileAtomicSync(`${out}.map`, map);
+  writeFileAtomicSync(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
   const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => {
     const st = statSync(p);
     return [p, st.mtimeMs, st.size];
   }), out};
-  writeAtomic(metaFile, JSON.stringify(meta));
+  writeFileAtomicSync(metaFile, JSON.stringify(meta));
   return out;
 }
 
@@ -147,22 +148,6 @@ function duplicateKeyDiagnostic(w: Message): Diagnostic {
     site: at(w.location!),
     ...(first ? {notes: [`first given at ${first.file === w.location!.file ? 'line ' : `${resolve(first.file)}:`}${first.line}:${first.column + 1}`]} : {}),
   };
-}
-
-/**
- * Temp + rename. The temp is this process's own (`<file>.tmp-<pid>-<rand>`, the state dir's temp
- * form that the stray sweep knows): builds started at once each compile the config, and with one
- * shared temp name a rename found its temp already renamed by another (ENOENT, a failed build).
- */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, {force: true});
-    throw e;
-  }
 }
 
 const engineId = () => process.env['BEVBUILD_ENGINE_ID'] ?? 'dev';

@@ -8,7 +8,8 @@
  * is a state file like any other: anything in it that does not match exactly is ignored.
  */
 import {createHash} from 'node:crypto';
-import {closeSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, type Stats} from 'node:fs';
+import {closeSync, lstatSync, openSync, readFileSync, readSync, type Stats} from 'node:fs';
+import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import {statStamp} from '../../cache/stat-memo.ts';
 
 /** A file's size and sha256, and its stamp when it was stable while read. */
@@ -65,12 +66,10 @@ export function readDigest(path: string): FileDigest | undefined {
 export function noteDigest(noteFile: string, path: string, d: FileDigest): void {
   if (!d.stamp) return;
   const note: Note = {path, stamp: d.stamp, size: d.size, sha256: d.sha256};
-  const tmp = `${noteFile}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(note));
-    renameSync(tmp, noteFile);
+    writeFileAtomicSync(noteFile, JSON.stringify(note));
   } catch {
-    rmSync(tmp, {force: true});
+    // best effort (a full disk, a read-only run dir): the next status reads the file once more
   }
 }
 

@@ -7,8 +7,9 @@
  * It is only an accelerator and an explanation aid: the store's action records are the source of
  * truth, so a lost or corrupt state file costs re-checks, never wrong results.
  */
-import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import type {OutputEntry} from '../../cache/local-store.ts';
 import type {KeyRecord} from './action-key.ts';
 
@@ -84,8 +85,8 @@ export class NodeState {
     mkdirSync(this.#dir, {recursive: true});
     // Records first: a crash between the two writes leaves records newer than nodes, which only
     // costs a reason ("key-changed") never a wrong freshness answer.
-    if (this.#records) writeAtomic(join(this.#dir, 'key-records.json'), {format: FORMAT, records: this.#records});
-    writeAtomic(join(this.#dir, 'nodes.json'), {format: FORMAT, nodes: this.#nodes});
+    if (this.#records) writeFileAtomicSync(join(this.#dir, 'key-records.json'), JSON.stringify({format: FORMAT, records: this.#records}));
+    writeFileAtomicSync(join(this.#dir, 'nodes.json'), JSON.stringify({format: FORMAT, nodes: this.#nodes}));
     this.#dirty = false;
   }
 }
@@ -99,13 +100,3 @@ function readJson(file: string): Record<string, unknown> | undefined {
   }
 }
 
-function writeAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, JSON.stringify(value));
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, {force: true}); // a full disk leaves the previous file whole and no temp
-    throw e;
-  }
-}

@@ -27,6 +27,7 @@ import type {Graph} from '../graph/graph.ts';
 import type {Reporter} from '../reporting/events.ts';
 import {workspacePaths, type WorkspacePaths} from './workspace.ts';
 import {CONFIG_FILE} from '../config/find-workspace.ts';
+import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import {FAST_FILE, invocationKey as fastKey, writeFastStamp} from '../../bin/noop-fast.js';
 
 const FORMAT = 1;
@@ -228,11 +229,10 @@ export class NoopRecorder {
         order: ws.graph.order.filter((id) => ids.has(id)),
         targets: ws.targets,
       };
-      fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(stamp));
-      fs.renameSync(`${file}.${process.pid}.tmp`, file);
+      writeFileAtomicSync(file, JSON.stringify(stamp));
       writeFast(this.#opts, ws.paths, stamp, this.#started);
     } catch {
-      fs.rmSync(`${file}.${process.pid}.tmp`, {force: true});
+      // no stamp (a full disk…): the next identical build runs the full check
     }
   }
 }

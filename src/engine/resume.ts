@@ -275,8 +275,11 @@ export const partialText = (p: PartialRun): string =>
  * superseded ones (an older key of a node that has a newer partial run, or unreadable ones);
  * `clean` those of the cleaned nodes.
  */
-export function sweepPartials(bevbuildDir: string, drop: (p: PartialRun, all: PartialRun[]) => boolean): {removed: number; bytes: number; runs: PartialRun[]} {
-  const all = listPartials(bevbuildDir);
+export function sweepPartials(
+  bevbuildDir: string,
+  drop: (p: PartialRun, all: PartialRun[]) => boolean,
+  all: PartialRun[] = listPartials(bevbuildDir), // a listing the caller already made
+): {removed: number; bytes: number; runs: PartialRun[]} {
   const runs: PartialRun[] = [];
   let bytes = 0;
   for (const p of all) {
