@@ -8,12 +8,13 @@
 // system roots cannot be rebuilt here. Run as `node bin/bevbuild.js`, none of this happens.
 // The `bevbuild` executable. The engine is TypeScript; to start fast it runs from a bundle that
 // esbuild makes once per version of the sources (cached in node_modules/.cache/bevbuild/, rebuilt
-// when any source file changes). Without a writable cache it falls back to tsx's loader. The same
+// when any source file changes), with V8's code cache beside it (bin/code-cache.js). Without a
+// writable cache it falls back to tsx's loader. The same
 // holds for an installed package: it ships the sources (dist/ is for `import 'bevbuild'` and types).
 // A no-op whose fast stamp still holds is answered before any of that (bin/noop-fast.js).
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import {dirname, join} from 'node:path';
+import {basename, dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {engineSources, fastNoop} from './noop-fast.js';
 
@@ -55,65 +56,103 @@ function sourcesFingerprint(createHash) {
   return h.digest('hex').slice(0, 16);
 }
 
+/**
+ * The names zod's ES module exports, for the zod.mjs shim (see loadMain): read once, when a bundle is made.
+ */
+async function zodShim() {
+  const names = Object.keys(await import(pathToFileURL(zodEntry()).href)).filter((n) => n !== 'default');
+  // `export {v0 as catch}`: zod exports names that are reserved words, which only an export list allows.
+  return [
+    '// Made by bin/bevbuild.js: zod as the engine bundle (cli.cjs) loaded it, so that a compiled config and',
+    '// the engine share one zod. Imported anywhere else, it loads zod itself.',
+    `const m = globalThis[Symbol.for('bevbuild.zod')] ?? (await import(${JSON.stringify(pathToFileURL(zodEntry()).href)}));`,
+    ...names.map((n, i) => `const v${i} = m[${JSON.stringify(n)}];`),
+    `export {${names.map((n, i) => `v${i} as ${n}`).join(', ')}};`,
+    'export default m.default;',
+    '',
+  ].join('\n');
+}
+
+/** Makes the bundle directory `dir` (cli.cjs, noop-fast-replay.mjs, zod.mjs), atomically. */
+async function makeBundle(cacheDir, dir, id) {
+  const {build} = await import('esbuild');
+  const {writeFile} = await import('node:fs/promises');
+  mkdirSync(cacheDir, {recursive: true});
+  const tmpOut = join(cacheDir, `tmp-${id}-${process.pid}`);
+  // Modules that locate files next to themselves must keep their real URL inside the bundle (and a
+  // CommonJS bundle has no import.meta at all).
+  const keepImportMeta = (zod) => ({name: 'keep-import-meta', setup(b) {
+    b.onResolve({filter: /^zod$/}, () => zod);
+    b.onLoad({filter: /\.(ts|js)$/}, async (a) => {
+      const {readFile} = await import('node:fs/promises');
+      const text = (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href));
+      return {contents: text, loader: a.path.endsWith('.ts') ? 'ts' : 'js'};
+    });
+  }});
+  const common = {bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent'};
+  // The engine, zod included: one CommonJS file, which bin/code-cache.js runs with V8's code cache.
+  // The exports: main, the command an argv names (for the cache), and zod (for the zod.mjs shim).
+  const engine = await build({
+    ...common, format: 'cjs', sourcemap: 'linked', outfile: join(tmpOut, 'cli.cjs'), banner: {js: "'use strict';"},
+    stdin: {contents: `export {main, commandOf} from ${JSON.stringify(join(root, 'src', 'cli.ts'))};\nexport * as zod from 'zod';\n`, resolveDir: root, loader: 'ts', sourcefile: 'engine-entry.ts'},
+    plugins: [keepImportMeta({path: zodEntry()})],
+  });
+  const lost = engine.warnings.filter((w) => w.id === 'empty-import-meta');
+  if (lost.length) throw new Error(`import.meta in a CommonJS bundle: ${lost.map((w) => `${w.location?.file}:${w.location?.line}`).join(', ')}`);
+  // What bin/noop-fast.js loads for a no-op (the lock, the reporter, the history): an ES module of its
+  // own, tiny, because a replayed no-op must not pay for the engine.
+  await build({...common, format: 'esm', entryPoints: [join(root, 'src', 'engine', 'noop-fast-replay.ts')], outfile: join(tmpOut, 'noop-fast-replay.mjs'), plugins: [keepImportMeta({path: './zod.mjs', external: true})]});
+  // The compiled config imports zod from here (BEVBUILD_ZOD): the engine's own instance.
+  await writeFile(join(tmpOut, 'zod.mjs'), await zodShim());
+  try {
+    renameSync(tmpOut, dir); // atomic: a concurrent start sees the whole bundle or none
+  } catch {
+    rmSync(tmpOut, {recursive: true, force: true}); // another process finished first
+  }
+  sweepOldBundles(cacheDir, basename(dir));
+}
+
+/**
+ * The engine: `main`, and `saveCache(argv)` to call after it (undefined on the tsx fallback).
+ * Runs from a bundle that esbuild makes once per version of the sources, in node_modules/.cache.
+ */
 async function loadMain() {
   const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
   // node:crypto is loaded here, not at the top: a no-op answered by the fast path never needs it.
-  const id = sourcesFingerprint((await import('node:crypto')).createHash);
+  const {createHash} = await import('node:crypto');
+  const id = sourcesFingerprint(createHash);
   process.env.BEVBUILD_ENGINE_ID = id; // compiled configs are valid for this engine build only
-  const bundle = join(cacheDir, `cli-${id}`, 'cli.mjs');
+  const dir = join(cacheDir, `cli-${id}`);
+  const bundle = join(dir, 'cli.cjs');
   if (!existsSync(bundle)) {
     try {
-      const {build} = await import('esbuild');
-      mkdirSync(cacheDir, {recursive: true});
-      const tmpOut = join(cacheDir, `tmp-${id}-${process.pid}`);
-      // Modules that locate files next to themselves must keep their real URL inside the bundle.
-      const keepImportMeta = {name: 'keep-import-meta', setup(b) {
-        // zod comes as ~100 small ES modules (≈90 ms to load); one pre-bundled file loads in ≈25 ms.
-        // The compiled config imports the same file (BEVBUILD_ZOD), so there is one zod instance.
-        b.onResolve({filter: /^zod$/}, () => ({path: './zod.mjs', external: true}));
-        b.onLoad({filter: /\.ts$/}, async (a) => {
-          const {readFile} = await import('node:fs/promises');
-          const text = (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href));
-          return {contents: text, loader: 'ts'};
-        });
-      }};
-      const common = {bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: 'linked', logLevel: 'silent', plugins: [keepImportMeta]};
-      await build({
-        ...common, entryPoints: [join(root, 'src', 'cli.ts')],
-        // Commands load lazily (watch pulls in @parcel/watcher, audit a cold memo…): split them into
-        // chunks so a build compiles only what it runs.
-        splitting: true, outdir: tmpOut, write: true, entryNames: '[name]', chunkNames: 'chunk-[hash]',
-        outExtension: {'.js': '.mjs'},
-      });
-      // What bin/noop-fast.js loads for a no-op (the lock, the reporter, the history): one file of its
-      // own, not an entry among the CLI's chunks, because every extra module costs a no-op ~1–2 ms.
-      await build({...common, entryPoints: [join(root, 'src', 'engine', 'noop-fast-replay.ts')], outfile: join(tmpOut, 'noop-fast-replay.mjs')});
-      // zod is 0.75 MB of source that every config load parses: whitespace and syntax minified it
-      // loads ~20% faster (names kept, so its errors read the same).
-      await build({entryPoints: [zodEntry()], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(tmpOut, 'zod.mjs'), logLevel: 'silent', minifyWhitespace: true, minifySyntax: true});
-      try {
-        renameSync(tmpOut, dirname(bundle)); // atomic: a concurrent start sees all chunks or none
-      } catch {
-        rmSync(tmpOut, {recursive: true, force: true}); // another process finished first
-      }
-      sweepOldBundles(cacheDir, `cli-${id}`);
-    } catch {
+      await makeBundle(cacheDir, dir, id);
+    } catch (e) {
+      if (process.env.BEVBUILD_TIMING) process.stderr.write(`[timing] no engine bundle (${e?.message ?? e}): running the sources through tsx\n`);
       const {register} = await import('tsx/esm/api');
       register();
-      return (await import('../src/cli.ts')).main;
+      return {main: (await import('../src/cli.ts')).main, saveCache: undefined};
     }
-  }
-  else {
+  } else {
     // Marks the bundle as in use, so that sweepOldBundles leaves it alone (one cheap syscall).
     const now = new Date();
     try {
-      utimesSync(dirname(bundle), now, now);
+      utimesSync(dir, now, now);
     } catch {
       // a read-only cache: nothing sweeps it either
     }
   }
-  process.env.BEVBUILD_ZOD = join(dirname(bundle), 'zod.mjs');
-  return (await import(pathToFileURL(bundle).href)).main;
+  process.env.BEVBUILD_ZOD = join(dir, 'zod.mjs');
+  const {runBundle, IMPORT_HOOK} = await import('./code-cache.js');
+  globalThis[IMPORT_HOOK] = (specifier) => import(specifier);
+  const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+  // V8 rejects a cache made under other flags or another Node: one file per combination, so that
+  // two of them in turn do not rewrite one file at every start.
+  const flags = sha256(`${process.version}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`).slice(0, 12);
+  const engine = runBundle(bundle, join(dir, `v8-${flags}.cache`), sha256);
+  if (process.env.BEVBUILD_TIMING) process.stderr.write(`[timing] engine bundle: code cache ${engine.status}\n`);
+  globalThis[Symbol.for('bevbuild.zod')] = engine.exports.zod;
+  return {main: engine.exports.main, saveCache: (argv) => engine.save(engine.exports.commandOf(argv))};
 }
 
 const deferredCa = process.env.BEVBUILD_EXTRA_CA_CERTS;
@@ -128,8 +167,9 @@ try {
   const replayed = process.env.BEVBUILD_NOOP_STAMP === 'off' ? undefined : await fastNoop(process.argv.slice(2));
   if (replayed !== undefined) process.exitCode = replayed;
   else {
-    const main = await loadMain();
-    process.exitCode = await main(process.argv.slice(2));
+    const engine = await loadMain();
+    process.exitCode = await engine.main(process.argv.slice(2));
+    engine.saveCache?.(process.argv.slice(2));
   }
 } catch (e) {
   // The dump may quote a remote URL: never print its user:password@ (same rule as

@@ -3,10 +3,17 @@
  * cancellation (process groups killed, nothing half-done recorded). Never throws to the user:
  * unexpected errors are bugs and are printed with their stack and exit code 1.
  */
+import {readFileSync} from 'node:fs';
 import {HELP, parseOptions} from './cli-options.ts';
 import {EXIT} from './commands/exit-codes.ts';
 import {unreachable} from './result.ts';
 import {mark} from './timing.ts';
+
+/** The command `argv` runs (undefined when it does not parse): the bin keys its code cache on it. */
+export function commandOf(argv: string[]): string | undefined {
+  const parsed = parseOptions(argv);
+  return parsed.ok ? parsed.value.command : undefined;
+}
 
 export async function main(argv: string[]): Promise<number> {
   mark('engine loaded');
@@ -36,7 +43,6 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'version': {
-        const {readFileSync} = await import('node:fs');
         const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};
         process.stdout.write(`bevbuild ${pkg.version} (node ${process.version})\n`);
         return EXIT.ok;

@@ -17,6 +17,7 @@ import {createHash} from 'node:crypto';
 import type {Message} from 'esbuild';
 import type {Diagnostic} from '../diagnostics.ts';
 import {suggest} from '../graph/suggest.ts';
+import {importEsm} from '../esm-import.ts';
 
 const INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 const RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
@@ -36,7 +37,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   const metaFile = join(stateDir, 'config-cache.json');
   const hit = cached(metaFile);
   if (hit) return hit;
-  const {build} = await import('esbuild');
+  const {build} = await importEsm<typeof import('esbuild')>('esbuild');
   const result = await build({
     entryPoints: [configFile],
     bundle: true,

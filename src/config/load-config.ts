@@ -16,6 +16,7 @@ import type {LoadedConfigSpec} from './define-config.ts';
 export {CONFIG_FILE} from './find-workspace.ts';
 import {CONFIG_FILE} from './find-workspace.ts';
 import {sourceFrames} from './call-site.ts';
+import {importEsm} from '../esm-import.ts';
 
 /** The workspace's config, or diagnostics saying why it cannot be used. */
 export async function loadConfig(root: string): Promise<Result<{spec: LoadedConfigSpec; file: string}, Diagnostic[]>> {
@@ -36,7 +37,7 @@ export async function loadConfig(root: string): Promise<Result<{spec: LoadedConf
   try {
     compiled = await compileConfig(file, workspacePaths(root).state);
     // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
-    mod = (await import(pathToFileURL(compiled).href)) as {default?: unknown};
+    mod = await importEsm<{default?: unknown}>(pathToFileURL(compiled).href);
   } catch (e) {
     if (e instanceof ConfigSourceProblems) return {ok: false, error: e.diagnostics};
     // A full disk or read-only .bevbuild/ is not a config mistake: say what to fix, no stack.
