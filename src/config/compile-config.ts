@@ -11,25 +11,54 @@
  */
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
-import {dirname, join, resolve} from 'node:path';
+import {basename, dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
-import type {Message} from 'esbuild';
+import type {Message, Metafile} from 'esbuild';
 import type {Diagnostic} from '../diagnostics.ts';
 import {suggest} from '../graph/suggest.ts';
 import {importEsm} from '../esm-import.ts';
 
 const INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 const RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
-const FORMAT = 1;
+/** 2: stat stamps with inode and ctime; the directories where a new file could change what an import resolves to. */
+const FORMAT = 2;
 const IMPORT_META_URL = ['import', 'meta', 'url'].join('.');
 
 interface CacheMeta {
   format: number;
   /** The engine build that compiled it (set by bin/bevbuild.js): a new bevbuild recompiles. */
   engine: string;
-  inputs: [string, number, number][]; // path, mtimeMs, size
+  /** Every file bundled, and its stamp (statStamp: any write moves the ctime, even one that puts the mtime back). */
+  inputs: [string, string][];
+  /**
+   * The directories of files reached by an import that named them loosely (`./helper`, `./helper.js`
+   * for a .ts file, a directory's index), with their stamps: a file added there (`helper.tsx`) may
+   * take the import over, and adding or removing a file changes the directory's stamp.
+   */
+  dirs: [string, string][];
   out: string;
+}
+
+/** A path's stat stamp: device, inode, size, mtime and ctime. */
+function statStamp(p: string): string {
+  const st = statSync(p);
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/**
+ * The directories whose listing an import's resolution depended on: those of files imported by a
+ * specifier that does not end in the file's own name (esbuild tried other candidates first).
+ */
+function looseImportDirs(metafile: Metafile): string[] {
+  const dirs = new Set<string>();
+  for (const input of Object.values(metafile.inputs)) {
+    for (const i of input.imports) {
+      if (i.external || !i.original || !/^\.{0,2}\//.test(i.original)) continue;
+      if (basename(i.original) !== basename(i.path)) dirs.add(resolve(dirname(i.path)));
+    }
+  }
+  return [...dirs].sort();
 }
 
 /** Returns the path of an up-to-date compiled module for `configFile`. Throws on compile errors. */
@@ -107,10 +136,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   // Whole files or none (a full disk, builds started at once): nothing half-written is left or loaded.
   writeFileAtomicSync(`${out}.map`, map);
   writeFileAtomicSync(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
-  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => {
-    const st = statSync(p);
-    return [p, st.mtimeMs, st.size];
-  }), out};
+  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => [p, statStamp(p)]), dirs: looseImportDirs(result.metafile).map((d) => [d, statStamp(d)]), out};
   writeFileAtomicSync(metaFile, JSON.stringify(meta));
   return out;
 }
@@ -157,10 +183,7 @@ function cached(metaFile: string): string | undefined {
   try {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CacheMeta;
     if (meta.format !== FORMAT || meta.engine !== engineId()) return undefined;
-    for (const [p, mtime, size] of meta.inputs) {
-      const st = statSync(p);
-      if (st.mtimeMs !== mtime || st.size !== size) return undefined;
-    }
+    for (const [p, stamp] of [...meta.inputs, ...meta.dirs]) if (statStamp(p) !== stamp) return undefined;
     statSync(meta.out);
     return meta.out;
   } catch {

@@ -8,18 +8,19 @@
  *    glob listed, the state's nodes.json, the runs dir) has the same lstat stamp
  *    (dev:ino:size:mtime:ctime:mode, symlinks followed too);
  *  - every path the build digested through the stat memo (source inputs, outputs) has the same
- *    digest, checked through the memo exactly as the build checks it (one lstat per file).
+ *    digest, checked through the memo exactly as the build checks it (one lstat per file). A path
+ *    the config looked at inside a digested input keeps its own stamp unless the digest answers
+ *    what was asked (a file's content or existence; not a listing, a timestamp, an empty directory).
+ * What was read, and how, comes from read-recorder.ts; the keys are taken before the config runs.
  * Any doubt falls back to the full build: no stamp, another format or engine, an observed file
  * modified within a second of the recording (racy), any event but
- * "fresh" (a warning, a run, a restore), a program run while the config loads, a non-zero exit,
+ * "fresh" (a warning, a run, a restore), a program or worker thread started while the config loads, a non-zero exit,
  * `--dry-run`, `--force`, watch mode, or `BEVBUILD_NOOP_STAMP=off`. Housekeeping under `.bevbuild/` (history, lock, temps, the store) is
  * not an input and is not observed.
  */
-import childProcess from 'node:child_process';
 import fs from 'node:fs';
 import {createHash} from 'node:crypto';
-import {syncBuiltinESMExports} from 'node:module';
-import {basename, dirname, isAbsolute, join, resolve, sep} from 'node:path';
+import {basename, dirname, join, sep} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Options} from '../cli-options.ts';
 import type {StatMemo} from '../../cache/stat-memo.ts';
@@ -29,6 +30,7 @@ import {workspacePaths, type WorkspacePaths} from './workspace.ts';
 import {CONFIG_FILE} from '../config/find-workspace.ts';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import {FAST_FILE, invocationKey as fastKey, writeFastStamp} from '../../bin/noop-fast.js';
+import {READ, ReadRecorder} from './read-recorder.ts';
 
 const FORMAT = 1;
 const FILE = 'noop-stamp.json';
@@ -50,11 +52,6 @@ interface Stamp {
   targets: string[];
 }
 
-/** What reads the file system by path, in node:fs (sync and callback forms) and node:fs/promises. */
-const WATCHED_SYNC = ['readFileSync', 'existsSync', 'statSync', 'lstatSync', 'readdirSync', 'realpathSync', 'readlinkSync', 'accessSync', 'opendirSync', 'openSync'] as const;
-const WATCHED_ASYNC = ['readFile', 'stat', 'lstat', 'readdir', 'realpath', 'readlink', 'access', 'opendir', 'open'] as const;
-/** A config that runs a program while declaring (`git describe`…) may declare differently next time. */
-const SPAWNS = ['spawnSync', 'execSync', 'execFileSync'] as const;
 /** One recorder at a time (node:fs is patched process-wide): a nested build (ui) records nothing. */
 let active = false;
 
@@ -103,60 +100,35 @@ function housekeeping(abs: string, p: WorkspacePaths): boolean {
 export class NoopRecorder {
   readonly #opts: Options;
   readonly #started = Date.now();
-  readonly #seen = new Set<string>();
+  readonly #reads = new ReadRecorder();
+  /** Taken before the config runs: a config may change the environment (or the directory) it was started with. */
+  readonly #key: string;
+  readonly #fast: {key: string; cwd: string};
   readonly #digests = new Map<string, string>();
   readonly #fresh: string[] = [];
-  readonly #originals = new Map<string, unknown>();
   #pure = true;
-  /** Set while the stat memo walks (see `attach`): those calls are not recorded. */
-  #quiet = false;
   #ws: {paths: WorkspacePaths; graph: Graph; targets: string[]} | undefined;
 
   constructor(opts: Options) {
     this.#opts = opts;
     active = true;
-    const recorder = this;
-    const cp = childProcess as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const name of SPAWNS) {
-      const orig = cp[name]!;
-      this.#originals.set(`child_process.${name}`, orig);
-      cp[name] = Object.assign(function (this: unknown, ...a: unknown[]) {
-        if (!recorder.#ws) recorder.#pure = false; // while the config loads and the graph is analysed
-        return orig.apply(this, a);
-      }, orig);
-    }
-    const seen = this.#seen;
-    const watch = (target: Record<string, (...a: unknown[]) => unknown>, names: readonly string[], prefix: string) => {
-      for (const name of names) {
-        const orig = target[name]!;
-        this.#originals.set(`${prefix}${name}`, orig);
-        target[name] = Object.assign(function (this: unknown, p: unknown, ...rest: unknown[]) {
-          if (recorder.#quiet) {
-            // the stat memo's own walk (see attach)
-          } else if (typeof p === 'string') seen.add(isAbsolute(p) ? p : resolve(p));
-          else if (Buffer.isBuffer(p)) seen.add(resolve(p.toString()));
-          else if (p instanceof URL && p.protocol === 'file:') seen.add(fileURLToPath(p));
-          return orig.call(this, p, ...rest);
-        }, orig); // keeps realpathSync.native
-      }
-    };
-    watch(fs as never, [...WATCHED_SYNC, ...WATCHED_ASYNC], '');
-    watch(fs.promises as never, WATCHED_ASYNC, 'promises.');
-    syncBuiltinESMExports();
+    this.#key = invocationKey(opts);
+    this.#fast = {key: fastKey(process.argv.slice(2)), cwd: process.cwd()};
   }
 
   /** The opened workspace: its memo's answers are recorded, its reporter's events checked. */
   attach(ws: {paths: WorkspacePaths; graph: Graph; memo: StatMemo}, targets: string[]): void {
     this.#ws = {paths: ws.paths, graph: ws.graph, targets};
+    this.#reads.declaring = false;
     const memo = ws.memo;
     // The memo's walk needs no recording: every path it touches is, or lies under, a path whose
     // digest is recorded below. The step is synchronous, so no other code runs while quiet.
     memo.quietly = (step) => {
-      this.#quiet = true;
+      this.#reads.quiet = true;
       try {
         return step();
       } finally {
-        this.#quiet = false;
+        this.#reads.quiet = false;
       }
     };
     const digestPaths = memo.digestPaths.bind(memo);
@@ -184,25 +156,26 @@ export class NoopRecorder {
     };
   }
 
-  /** Whether the memo digested the path or a directory above it (whose manifest covers it). */
-  #digested(p: string): boolean {
-    for (let d = p; ; d = dirname(d)) {
-      if (this.#digests.has(d)) return true;
+  /**
+   * Whether a recorded digest already answers what was asked of `p` (READ bits), so that `p` needs
+   * no stamp of its own. A path's own digest covers its content and whether it exists; a
+   * directory's manifest covers the regular files below it, their content and existence, but
+   * nothing else: not an empty subdirectory, not a timestamp, not a listing.
+   */
+  #coveredByDigest(p: string, kinds: number): boolean {
+    if (kinds & READ.meta) return false;
+    if (this.#digests.has(p)) return true;
+    for (let d = dirname(p); ; d = dirname(d)) {
+      if (this.#digests.get(d) !== undefined && this.#digests.get(d) !== 'missing') {
+        return !(kinds & READ.exists) || fs.statSync(p, {throwIfNoEntry: false})?.isFile() === true;
+      }
       if (dirname(d) === d) return false;
     }
   }
 
   /** Restores node:fs and, after a pure no-op, writes the stamp. Never throws (a stamp is an optimization). */
   finish(exitCode: number): void {
-    const target = fs as unknown as Record<string, unknown>;
-    const cp = childProcess as unknown as Record<string, unknown>;
-    const promises = fs.promises as unknown as Record<string, unknown>;
-    for (const [name, orig] of this.#originals) {
-      if (name.startsWith('child_process.')) cp[name.slice('child_process.'.length)] = orig;
-      else if (name.startsWith('promises.')) promises[name.slice('promises.'.length)] = orig;
-      else target[name] = orig;
-    }
-    syncBuiltinESMExports();
+    this.#reads.restore();
     active = false;
     const ws = this.#ws;
     if (!ws) return;
@@ -210,10 +183,11 @@ export class NoopRecorder {
     try {
       fs.rmSync(join(ws.paths.state, FAST_FILE), {force: true});
       fs.rmSync(file, {force: true});
-      if (exitCode !== 0 || !this.#pure || this.#fresh.length === 0) return;
+      if (exitCode !== 0 || !this.#pure || this.#reads.impure || this.#fresh.length === 0) return;
       const observed: [string, string][] = [];
-      for (const p of new Set([...this.#seen, join(ws.paths.state, 'nodes.json'), ...externalImports(this.#seen, ws.paths.state)])) {
-        if (this.#digested(p) || housekeeping(p, ws.paths)) continue;
+      const seen = this.#reads.seen;
+      for (const p of new Set([...seen.keys(), join(ws.paths.state, 'nodes.json'), ...externalImports(seen, ws.paths.state)])) {
+        if (housekeeping(p, ws.paths) || this.#coveredByDigest(p, seen.get(p) ?? READ.content)) continue;
         const {stamp, newestMs} = stampOf(p);
         if (newestMs > this.#started - RACY_MS) return; // written during (or just before) this build
         observed.push([p, stamp]);
@@ -222,7 +196,7 @@ export class NoopRecorder {
       const stamp: Stamp = {
         format: FORMAT,
         engine: process.env['BEVBUILD_ENGINE_ID']!,
-        key: invocationKey(this.#opts),
+        key: this.#key,
         observed,
         digests: [...this.#digests],
         fresh: this.#fresh,
@@ -230,7 +204,7 @@ export class NoopRecorder {
         targets: ws.targets,
       };
       writeFileAtomicSync(file, JSON.stringify(stamp));
-      writeFast(this.#opts, ws.paths, stamp, this.#started);
+      writeFast(this.#opts, ws.paths, stamp, this.#started, this.#fast);
     } catch {
       // no stamp (a full disk…): the next identical build runs the full check
     }
@@ -242,10 +216,10 @@ export class NoopRecorder {
  * alone. Only when the workspace was found from the working directory (not `-C elsewhere`): the
  * bin looks for it there, and the stamp then covers every config file the search looked for.
  */
-function writeFast(opts: Options, paths: WorkspacePaths, stamp: Stamp, startedMs: number): void {
+function writeFast(opts: Options, paths: WorkspacePaths, stamp: Stamp, startedMs: number, at: {key: string; cwd: string}): void {
   const root = opts.root;
   const chain: string[] = [];
-  for (let d = process.cwd(); ; d = dirname(d)) {
+  for (let d = at.cwd; ; d = dirname(d)) {
     chain.push(join(d, CONFIG_FILE));
     if (d === root) break;
     if (dirname(d) === d) return; // the workspace is not at or above the working directory
@@ -256,7 +230,7 @@ function writeFast(opts: Options, paths: WorkspacePaths, stamp: Stamp, startedMs
   const dirs: string[] = [];
   for (const [p, d] of stamp.digests) (d !== 'missing' && fs.statSync(p, {throwIfNoEntry: false})?.isDirectory() ? dirs : files).push(p);
   writeFastStamp(join(paths.state, FAST_FILE), {
-    key: fastKey(process.argv.slice(2)),
+    key: at.key,
     bundle: dirname(zod),
     engineRoot: fileURLToPath(new URL('../..', import.meta.url)),
     observed: [...chain, ...stamp.observed.map(([p]) => p)],
@@ -274,9 +248,9 @@ function writeFast(opts: Options, paths: WorkspacePaths, stamp: Stamp, startedMs
  * The npm files the compiled config imports (absolute paths, see compile-config.ts): a package
  * reinstalled in place changes what the config evaluates to without touching its closure.
  */
-function externalImports(seen: Set<string>, stateDir: string): string[] {
+function externalImports(seen: ReadonlyMap<string, number>, stateDir: string): string[] {
   const out: string[] = [];
-  for (const p of seen) {
+  for (const p of seen.keys()) {
     if (dirname(p) !== stateDir || !/^config-[0-9a-f]{16}\.mjs$/.test(basename(p))) continue;
     // A build that recompiled the config also looked at (and deleted) the previous engine's: the
     // stamp records that one as missing, and it imports nothing.
@@ -319,7 +293,7 @@ export async function replayNoop(opts: Options): Promise<number | undefined> {
     // Files touched but not changed: the next run can take the bin's fast path again.
     if (holds) {
       try {
-        writeFast(opts, paths, stamp, started);
+        writeFast(opts, paths, stamp, started, {key: fastKey(process.argv.slice(2)), cwd: process.cwd()});
       } catch {
         // an optimization: the next run checks digests again
       }
