@@ -94,9 +94,13 @@ async function makeBundle(cacheDir, dir, id) {
   // The exports: main, the command an argv names (for the cache), and zod (for the zod.mjs shim).
   const engine = await build({
     ...common, format: 'cjs', sourcemap: 'linked', outfile: join(tmpOut, 'cli.cjs'), banner: {js: "'use strict';"},
+    // No comments, and non-ASCII escaped in strings (esbuild's default): pure ASCII, which
+    // bin/code-cache.js reads as latin1, 4× faster than decoding UTF-8. Names are kept for stacks.
+    minifyWhitespace: true, charset: 'ascii',
     stdin: {contents: `export {main, commandOf} from ${JSON.stringify(join(root, 'src', 'cli.ts'))};\nexport * as zod from 'zod';\n`, resolveDir: root, loader: 'ts', sourcefile: 'engine-entry.ts'},
     plugins: [keepImportMeta({path: zodEntry()})],
   });
+  if (readFileSync(join(tmpOut, 'cli.cjs')).some((b) => b > 0x7f)) throw new Error('the engine bundle is not pure ASCII');
   const lost = engine.warnings.filter((w) => w.id === 'empty-import-meta');
   if (lost.length) throw new Error(`import.meta in a CommonJS bundle: ${lost.map((w) => `${w.location?.file}:${w.location?.line}`).join(', ')}`);
   // What bin/noop-fast.js loads for a no-op (the lock, the reporter, the history): an ES module of its

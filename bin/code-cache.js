@@ -77,7 +77,7 @@ function readCache(cacheFile, stamp, sha256) {
  * @param {(data: Uint8Array) => string} sha256
  */
 export function runBundle(file, cacheFile, sha256) {
-  const source = readFileSync(file, 'utf8');
+  const source = readFileSync(file, 'latin1'); // the bundle is pure ASCII (bin/bevbuild.js checks)
   const stamp = stampOf(file);
   const cache = readCache(cacheFile, stamp, sha256);
   // The same wrapper as Node's own CommonJS loader: V8 keys the cache on this exact text's length.
