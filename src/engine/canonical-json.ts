@@ -40,7 +40,8 @@ function ser(v: unknown): string | undefined {
   }
   if (v instanceof Date) return JSON.stringify(v.toISOString());
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).sort();
+  const keys = Object.keys(o);
+  if (keys.length > 1) keys.sort();
   let out = '{';
   let first = true;
   for (const k of keys) {
@@ -48,7 +49,21 @@ function ser(v: unknown): string | undefined {
     if (s === undefined) continue;
     if (first) first = false;
     else out += ',';
-    out += `${JSON.stringify(k)}:${s}`;
+    out += quoted(k);
+    out += ':';
+    out += s;
   }
   return `${out}}`;
+}
+
+/** Object keys repeat across thousands of records (`argv`, `inputs`, param names): quoted once. */
+const QUOTED = new Map<string, string>();
+
+function quoted(k: string): string {
+  let q = QUOTED.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (QUOTED.size < 10_000) QUOTED.set(k, q);
+  }
+  return q;
 }
