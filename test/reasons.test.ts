@@ -41,6 +41,8 @@ test('reasons are data: kind plus what changed, worded only by reasonText', () =
 test('canonical JSON sorts keys at every level and drops undefined members', () => {
   assert.is(canonicalJson({b: 1, a: {d: undefined, c: [2, {y: 1, x: 0}]}}), '{"a":{"c":[2,{"x":0,"y":1}]},"b":1}');
   assert.throws(() => canonicalJson({x: Number.NaN}), /non-finite/);
+  // Keys needing escapes, repeated (quoted once and reused), and a one-key object.
+  assert.is(canonicalJson({'"q': 1, é: [{'"q': 2}], a: {'"q': 'x\u2028'}}), '{"\\"q":1,"a":{"\\"q":"x\u2028"},"é":[{"\\"q":2}]}');
 });
 
 test.run();
