@@ -75,8 +75,6 @@ async function zodShim() {
 
 /** Makes the bundle directory `dir` (cli.cjs, noop-fast-replay.mjs, zod.mjs), atomically. */
 async function makeBundle(cacheDir, dir, id) {
-  const {build} = await import('esbuild');
-  const {writeFile} = await import('node:fs/promises');
   mkdirSync(cacheDir, {recursive: true});
   const tmpOut = join(cacheDir, `tmp-${id}-${process.pid}`);
   // Modules that locate files next to themselves must keep their real URL inside the bundle (and a
@@ -89,18 +87,32 @@ async function makeBundle(cacheDir, dir, id) {
       return {contents: text, loader: a.path.endsWith('.ts') ? 'ts' : 'js'};
     });
   }});
+  try {
+    await writeBundle(tmpOut, keepImportMeta);
+  } catch (e) {
+    rmSync(tmpOut, {recursive: true, force: true}); // a full disk, a failed check: nothing half-made stays
+    throw e;
+  }
+  placeBundle(tmpOut, dir);
+  sweepOldBundles(cacheDir, basename(dir));
+}
+
+/** esbuild's part of makeBundle: the files of a bundle directory, into `tmpOut`. */
+async function writeBundle(tmpOut, keepImportMeta) {
+  const {build} = await import('esbuild');
+  const {writeFile} = await import('node:fs/promises');
   const common = {bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent'};
   // The engine, zod included: one CommonJS file, which bin/code-cache.js runs with V8's code cache.
   // The exports: main, the command an argv names (for the cache), and zod (for the zod.mjs shim).
   const engine = await build({
     ...common, format: 'cjs', sourcemap: 'linked', outfile: join(tmpOut, 'cli.cjs'), banner: {js: "'use strict';"},
-    // No comments, and non-ASCII escaped in strings (esbuild's default): pure ASCII, which
-    // bin/code-cache.js reads as latin1, 4× faster than decoding UTF-8. Names are kept for stacks.
-    minifyWhitespace: true, charset: 'ascii',
+    // Non-ASCII escaped in strings, regexes and names (see asciiOnly below).
+    charset: 'ascii', write: false,
     stdin: {contents: `export {main, commandOf} from ${JSON.stringify(join(root, 'src', 'cli.ts'))};\nexport * as zod from 'zod';\n`, resolveDir: root, loader: 'ts', sourcefile: 'engine-entry.ts'},
     plugins: [keepImportMeta({path: zodEntry()})],
   });
-  if (readFileSync(join(tmpOut, 'cli.cjs')).some((b) => b > 0x7f)) throw new Error('the engine bundle is not pure ASCII');
+  mkdirSync(tmpOut, {recursive: true});
+  for (const f of engine.outputFiles) await writeFile(f.path, f.path.endsWith('.cjs') ? asciiOnly(f.text) : f.text);
   const lost = engine.warnings.filter((w) => w.id === 'empty-import-meta');
   if (lost.length) throw new Error(`import.meta in a CommonJS bundle: ${lost.map((w) => `${w.location?.file}:${w.location?.line}`).join(', ')}`);
   // What bin/noop-fast.js loads for a no-op (the lock, the reporter, the history): an ES module of its
@@ -108,12 +120,38 @@ async function makeBundle(cacheDir, dir, id) {
   await build({...common, format: 'esm', entryPoints: [join(root, 'src', 'engine', 'noop-fast-replay.ts')], outfile: join(tmpOut, 'noop-fast-replay.mjs'), plugins: [keepImportMeta({path: './zod.mjs', external: true})]});
   // The compiled config imports zod from here (BEVBUILD_ZOD): the engine's own instance.
   await writeFile(join(tmpOut, 'zod.mjs'), await zodShim());
+}
+
+/**
+ * The bundle as pure ASCII, which bin/code-cache.js reads as latin1 (4× faster than decoding UTF-8).
+ * esbuild's `charset: 'ascii'` escapes every string, regex and name, so what is left is in
+ * comments: each UTF-16 unit becomes one `?`, which keeps every column the source map knows.
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, '?');
+}
+
+/**
+ * Renames the finished `tmpOut` to `dir` (atomic: a concurrent start sees the whole bundle or
+ * none). When `dir` exists it is another process's finished bundle, unless it lacks cli.cjs (a
+ * directory left holding only caches): then it is moved aside and the rename tried once more.
+ */
+function placeBundle(tmpOut, dir) {
   try {
-    renameSync(tmpOut, dir); // atomic: a concurrent start sees the whole bundle or none
-  } catch {
-    rmSync(tmpOut, {recursive: true, force: true}); // another process finished first
+    renameSync(tmpOut, dir);
+    return;
+  } catch (e) {
+    if (existsSync(join(dir, 'cli.cjs'))) return void rmSync(tmpOut, {recursive: true, force: true});
+    const aside = `${tmpOut}-broken`;
+    try {
+      renameSync(dir, aside);
+      rmSync(aside, {recursive: true, force: true});
+      renameSync(tmpOut, dir);
+    } catch {
+      rmSync(tmpOut, {recursive: true, force: true});
+      if (!existsSync(join(dir, 'cli.cjs'))) throw e;
+    }
   }
-  sweepOldBundles(cacheDir, basename(dir));
 }
 
 /**
@@ -133,6 +171,8 @@ async function loadMain() {
       await makeBundle(cacheDir, dir, id);
     } catch (e) {
       if (process.env.BEVBUILD_TIMING) process.stderr.write(`[timing] no engine bundle (${e?.message ?? e}): running the sources through tsx\n`);
+      // Another engine build for compiled configs: one compiled with the bundle imports its zod.mjs.
+      process.env.BEVBUILD_ENGINE_ID = `${id}-tsx`;
       const {register} = await import('tsx/esm/api');
       register();
       return {main: (await import('../src/cli.ts')).main, saveCache: undefined};
@@ -149,11 +189,18 @@ async function loadMain() {
   process.env.BEVBUILD_ZOD = join(dir, 'zod.mjs');
   const {runBundle, IMPORT_HOOK} = await import('./code-cache.js');
   globalThis[IMPORT_HOOK] = (specifier) => import(specifier);
+  if (process.sourceMapsEnabled) {
+    // `--enable-source-maps`: Node maps stacks only for code its own loader compiled (cli.cjs.map).
+    const exports = createRequire(bundle)(bundle);
+    if (process.env.BEVBUILD_TIMING) process.stderr.write('[timing] engine bundle: no code cache (source maps enabled)\n');
+    globalThis[Symbol.for('bevbuild.zod')] = exports.zod;
+    return {main: exports.main, saveCache: undefined};
+  }
   const sha256 = (data) => createHash('sha256').update(data).digest('hex');
-  // V8 rejects a cache made under other flags or another Node: one file per combination, so that
-  // two of them in turn do not rewrite one file at every start.
-  const flags = sha256(`${process.version}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`).slice(0, 12);
-  const engine = runBundle(bundle, join(dir, `v8-${flags}.cache`), sha256);
+  // V8 rejects a cache made by another V8 or under flags that change code: one file per such tag
+  // (cachedDataVersionTag), so that two of them in turn do not rewrite one file at every start.
+  const {cachedDataVersionTag} = await import('node:v8');
+  const engine = runBundle(bundle, join(dir, `v8-${process.version}-${cachedDataVersionTag().toString(16)}.cache`), sha256);
   if (process.env.BEVBUILD_TIMING) process.stderr.write(`[timing] engine bundle: code cache ${engine.status}\n`);
   globalThis[Symbol.for('bevbuild.zod')] = engine.exports.zod;
   return {main: engine.exports.main, saveCache: (argv) => engine.save(engine.exports.commandOf(argv))};

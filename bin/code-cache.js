@@ -7,14 +7,16 @@
 // V8 checks a cache's version, flags and source *length* only, so the cache file carries its own
 // header: the bundle file's stat stamp, ctime included (a bundle directory is written once, then
 // never changed, but a same-length rewrite must still not get the old code), and
-// the sha256 of the cache bytes (a damaged file is never handed to V8). Anything in doubt means
-// "compile from source", which is always correct, and a fresh cache is written after the run.
+// the sha256 of the cache bytes (a damaged file is never handed to V8; a deliberately forged one
+// is out of scope: whoever can write it can write cli.cjs). Anything in doubt means "compile from
+// source", which is always correct, and a fresh cache is written after the run. Only a regular
+// file is read (a FIFO would block) or replaced; a bundle directory keeps the few newest caches.
 // Code restored from a cache cannot call `import()` on Node 20 ("dynamic import callback was not
 // specified"), so the engine imports ES modules through the function in `IMPORT_HOOK`
 // (src/esm-import.ts), which the bin defines in its own module.
 import {readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import {basename, dirname, join} from 'node:path';
+import {dirname, join} from 'node:path';
 import vm from 'node:vm';
 
 /** The global symbol under which the bin lends the engine its `import()`. */
@@ -38,16 +40,24 @@ function quietly(f) {
   }
 }
 
-/** Temps of `cacheFile` over an hour old: left by a process killed between its write and its rename. */
-function sweepTemps(cacheFile) {
+/** How many caches (Node versions × V8 flag sets) a bundle directory keeps. */
+const KEEP = 4;
+
+/**
+ * Beside `cacheFile`: temps over an hour old (left by a process killed between its write and its
+ * rename), and caches beyond the KEEP most recently written (other Nodes, other V8 flags).
+ */
+function sweepOld(cacheFile) {
   const dir = dirname(cacheFile);
-  const prefix = `${basename(cacheFile)}.tmp-`;
   quietly(() => {
+    const caches = [];
     for (const name of readdirSync(dir)) {
-      if (!name.startsWith(prefix)) continue;
       const p = join(dir, name);
-      quietly(() => Date.now() - statSync(p).mtimeMs > 3600_000 && rmSync(p, {force: true}));
+      if (/^v8-.*\.cache\.tmp-/.test(name)) quietly(() => Date.now() - statSync(p).mtimeMs > 3600_000 && rmSync(p, {force: true}));
+      else if (/^v8-.*\.cache$/.test(name) && p !== cacheFile) quietly(() => caches.push({p, ms: statSync(p).mtimeMs}));
     }
+    caches.sort((a, b) => b.ms - a.ms);
+    for (const {p} of caches.slice(KEEP - 1)) quietly(() => rmSync(p, {force: true}));
   });
 }
 
@@ -55,6 +65,8 @@ function sweepTemps(cacheFile) {
 function readCache(cacheFile, stamp, sha256) {
   let buf;
   try {
+    // A regular file only: reading a FIFO someone left there would block every start.
+    if (!statSync(cacheFile).isFile()) return undefined;
     buf = readFileSync(cacheFile);
   } catch {
     return undefined;
@@ -87,6 +99,8 @@ export function runBundle(file, cacheFile, sha256) {
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   const save = (command) => {
     if (status === 'hit' && (cache.producer === BEST || command !== BEST)) return;
+    // Something else than a cache at its path (a directory…): leave it, and run without a cache.
+    if (statSync(cacheFile, {throwIfNoEntry: false})?.isFile() === false) return;
     const tmp = `${cacheFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
       const data = script.createCachedData();
@@ -95,7 +109,7 @@ export function runBundle(file, cacheFile, sha256) {
     } catch {
       quietly(() => rmSync(tmp, {force: true}));
     }
-    sweepTemps(cacheFile);
+    sweepOld(cacheFile);
   };
   return {exports: module.exports, status, save};
 }

@@ -5,8 +5,8 @@
  * the real bin twice: the second start restores the engine from the cache, and its config (an ES
  * module, imported through the bin's lent `import`) still loads.
  */
-import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {suite} from 'uvu';
@@ -38,7 +38,7 @@ function scratch(): {dir: string; file: string; cache: string; [Symbol.dispose](
   const dir = mkdtempSync(join(tmpdir(), 'bevbuild-code-cache-'));
   const file = join(dir, 'cli.cjs');
   writeFileSync(file, bundleText('AAAA'));
-  return {dir, file, cache: join(dir, 'v8.cache'), [Symbol.dispose]: () => rmSync(dir, {recursive: true, force: true})};
+  return {dir, file, cache: join(dir, 'v8-test.cache'), [Symbol.dispose]: () => rmSync(dir, {recursive: true, force: true})};
 }
 
 test('a miss writes the cache, the next start restores from it', () => {
@@ -93,14 +93,37 @@ test('a cache made by a build is kept; one made by another command gives way to 
 
 test('temps of a killed writer are swept once old, and no temp of ours is left', () => {
   using s = scratch();
-  const old = join(s.dir, 'v8.cache.tmp-999999-abc');
-  const young = join(s.dir, 'v8.cache.tmp-999998-def');
+  const old = join(s.dir, 'v8-test.cache.tmp-999999-abc');
+  const young = join(s.dir, 'v8-test.cache.tmp-999998-def');
   writeFileSync(old, 'x');
   writeFileSync(young, 'x');
   const hourAgo = new Date(Date.now() - 2 * 3600_000);
   utimesSync(old, hourAgo, hourAgo);
   start(s.file, s.cache, 'build');
-  assert.equal(readdirSync(s.dir).sort(), ['cli.cjs', 'v8.cache', 'v8.cache.tmp-999998-def']);
+  assert.equal(readdirSync(s.dir).sort(), ['cli.cjs', 'v8-test.cache', 'v8-test.cache.tmp-999998-def']);
+});
+
+test('a FIFO or a directory at the cache path: the start neither blocks nor fails, and runs uncached', () => {
+  using s = scratch();
+  execFileSync('mkfifo', [s.cache]);
+  assert.equal(start(s.file, s.cache, 'build'), {status: 'miss', v: 'AAAA'}); // would block reading the FIFO
+  assert.ok(statSync(s.cache).isFIFO(), 'left as it was');
+  rmSync(s.cache);
+  mkdirSync(s.cache);
+  assert.equal(start(s.file, s.cache, 'build'), {status: 'miss', v: 'AAAA'});
+  assert.ok(statSync(s.cache).isDirectory(), 'left as it was');
+});
+
+test('caches of other Nodes and flags: the newest few are kept', () => {
+  using s = scratch();
+  for (let i = 0; i < 6; i++) {
+    const other = join(s.dir, `v8-other-${i}.cache`);
+    writeFileSync(other, 'x');
+    const t = new Date(Date.now() - (10 - i) * 60_000);
+    utimesSync(other, t, t);
+  }
+  start(s.file, s.cache, 'build');
+  assert.equal(readdirSync(s.dir).filter((n) => n.startsWith('v8-')).sort(), ['v8-other-3.cache', 'v8-other-4.cache', 'v8-other-5.cache', 'v8-test.cache']);
 });
 
 test('the bin: the second start restores the engine from the cache and still loads an ES-module config', withTimeout(async () => {
@@ -114,6 +137,10 @@ test('the bin: the second start restores the engine from the cache and still loa
   assert.is(again.code, 0, again.stderr);
   assert.is(status(again), 'hit', again.stderr);
   assert.is(rig.read('out/a.txt'), 'a\n');
+  // --enable-source-maps: Node maps stacks only for code its own loader compiled, so no cache then.
+  const mapped = spawnSync(process.execPath, ['--enable-source-maps', join(repoRoot, 'bin', 'bevbuild.js'), 'status'], {cwd: rig.dir, env: {...process.env, BEVBUILD_TIMING: '1'}, encoding: 'utf8'});
+  assert.is(mapped.status, 0, mapped.stderr);
+  assert.match(mapped.stderr, /engine bundle: no code cache \(source maps enabled\)/);
 }));
 
 test.run();

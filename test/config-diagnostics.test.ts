@@ -83,6 +83,27 @@ test('a config that throws or exports nothing is a clear configuration error', w
   assert.match(r.stderr, /expected -j\/--jobs to be a positive integer, got "many"/);
 }));
 
+test('rule functions returning something else than a list are configuration errors, not crashes', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  const api = JSON.stringify(join(repoRoot, 'src', 'index.ts'));
+  const config = (inputs: string, outputs: string) => `import {defineConfig, defineRule, z} from ${api};
+const r = defineRule({name: 't/x', version: 1, params: z.object({}), inputs: () => ${inputs} as never, outputs: () => ${outputs} as never, argv: () => ['true']});
+export default defineConfig({artifacts: {a: r({})}});
+`;
+  for (const [inputs, outputs, said] of [
+    ['5', "['o']", /inputs\(\) must return an array of paths, globs \(strings\) or artifact references; got number 5/],
+    ["[Symbol('x')]", "['o']", /inputs\(\) must return .*; got a symbol in it/],
+    ['[]', "'o'", /outputs\(\) must return an array of workspace paths \(strings\); got string "o"/],
+    ['[]', '[1n]', /outputs\(\) must return .*; got a bigint in it/],
+  ] as const) {
+    rig.write({'bevbuild.config.ts': config(inputs, outputs)});
+    const r = await rig.exec(['a']);
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, said);
+    assert.not.match(r.stderr, /internal error/);
+  }
+}));
+
 test('built-in rules import as bevbuild/rules/<path>; a wrong path says which one was meant', withTimeout(async () => {
   await using rig = await WorkspaceRig.create();
   const config = (spec: string) => `import {defineConfig} from 'bevbuild';

@@ -132,6 +132,9 @@ function declarations(spec: LoadedConfigSpec, diags: Diagnostic[]): [string, Art
   return out;
 }
 
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isInputRef = (v: unknown): v is string | {artifact: string} =>
+  typeof v === 'string' || (typeof v === 'object' && v !== null && typeof (v as {artifact?: unknown}).artifact === 'string');
 function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagnostic[]): GraphNode | undefined {
   const spec = decl.rule.spec;
   const parsed = spec.params.safeParse(decl.params);
@@ -151,7 +154,14 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
       return fallback;
     }
   };
-  const outputs = call('outputs', () => spec.outputs(p), [] as string[]).map((o) => normPath(root, o));
+  /** What a rule function returned, when it is the list it must be; else a diagnostic and no entries. */
+  const listOf = <T>(field: string, value: unknown, isItem: (v: unknown) => v is T, what: string): T[] => {
+    if (Array.isArray(value) && value.every(isItem)) return value;
+    const bad = Array.isArray(value) ? value.find((v) => !isItem(v)) : value;
+    diags.push({code: 'invalid-rule', nodeId: id, site: decl.site, path: [field], message: `rule ${spec.name}: ${field}() must return an array of ${what}; got ${describe(bad)}${Array.isArray(value) ? ' in it' : ''}`});
+    return [];
+  };
+  const outputs = listOf('outputs', call('outputs', () => spec.outputs(p), [] as string[]), isString, 'workspace paths (strings)').map((o) => normPath(root, o));
   for (const o of outputs) {
     // Outside the workspace only for in-place, uncached outputs (e.g. an override config that must
     // sit next to its leaf inside an external repo's config tree).
@@ -159,7 +169,7 @@ function resolveNode(root: string, id: string, decl: ArtifactDecl, diags: Diagno
       diags.push({code: 'invalid-rule', nodeId: id, site: decl.site, path: ['outputs'], message: `output "${o || '.'}" is not inside the workspace: outputs are workspace paths (symlink big storage into the workspace if needed)`});
     }
   }
-  const inputs: ResolvedInput[] = call('inputs', spec.inputs && (() => spec.inputs!(p, {root})), []).map((i) =>
+  const inputs: ResolvedInput[] = listOf('inputs', call('inputs', spec.inputs && (() => spec.inputs!(p, {root})), []), isInputRef, 'paths, globs (strings) or artifact references').map((i) =>
     typeof i === 'string'
       ? isGlob(i)
         ? {kind: 'glob', glob: normPath(root, i)}
@@ -257,8 +267,10 @@ function where(root: string, site: {file: string; line: number} | undefined): st
   return site ? `${relative(root, site.file)}:${site.line}` : 'unknown location';
 }
 
+/** A value for a diagnostic, never throwing (a symbol, a bigint). */
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
