@@ -89,7 +89,7 @@ function readCache(cacheFile, stamp, sha256) {
  * @param {(data: Uint8Array) => string} sha256
  */
 export function runBundle(file, cacheFile, sha256) {
-  const source = readFileSync(file, 'latin1'); // the bundle is pure ASCII (bin/bevbuild.js checks)
+  const source = readFileSync(file, 'latin1'); // pure ASCII: bin/bevbuild.js makes it so (asciiOnly)
   const stamp = stampOf(file);
   const cache = readCache(cacheFile, stamp, sha256);
   // The same wrapper as Node's own CommonJS loader: V8 keys the cache on this exact text's length.
@@ -99,10 +99,10 @@ export function runBundle(file, cacheFile, sha256) {
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   const save = (command) => {
     if (status === 'hit' && (cache.producer === BEST || command !== BEST)) return;
-    // Something else than a cache at its path (a directory…): leave it, and run without a cache.
-    if (statSync(cacheFile, {throwIfNoEntry: false})?.isFile() === false) return;
     const tmp = `${cacheFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
+      // Something else than a cache at its path (a directory…): leave it, and run without a cache.
+      if (statSync(cacheFile, {throwIfNoEntry: false})?.isFile() === false) return;
       const data = script.createCachedData();
       writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}\t${stamp}\t${sha256(data)}\t${command ?? ''}\n`, 'latin1'), data]));
       renameSync(tmp, cacheFile); // whole or not at all: builds start at once
