@@ -11,6 +11,7 @@
  */
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
+import {statStamp} from '../../cache/stat-memo.ts';
 import {basename, dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
@@ -29,7 +30,7 @@ interface CacheMeta {
   format: number;
   /** The engine build that compiled it (set by bin/bevbuild.js): a new bevbuild recompiles. */
   engine: string;
-  /** Every file bundled, and its stamp (statStamp: any write moves the ctime, even one that puts the mtime back). */
+  /** Every file bundled, and its stamp (any write moves the ctime, even one that puts the mtime back). */
   inputs: [string, string][];
   /**
    * The directories of files reached by an import that named them loosely (`./helper`, `./helper.js`
@@ -40,11 +41,8 @@ interface CacheMeta {
   out: string;
 }
 
-/** A path's stat stamp: device, inode, size, mtime and ctime. */
-function statStamp(p: string): string {
-  const st = statSync(p);
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-}
+/** A path's stat stamp (the stat memo's: device, inode, size, mtime and ctime). */
+const stampOf = (p: string): string => statStamp(statSync(p));
 
 /**
  * The directories whose listing an import's resolution depended on: those of files imported by a
@@ -136,7 +134,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   // Whole files or none (a full disk, builds started at once): nothing half-written is left or loaded.
   writeFileAtomicSync(`${out}.map`, map);
   writeFileAtomicSync(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
-  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => [p, statStamp(p)]), dirs: looseImportDirs(result.metafile).map((d) => [d, statStamp(d)]), out};
+  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => [p, stampOf(p)]), dirs: looseImportDirs(result.metafile).map((d) => [d, stampOf(d)]), out};
   writeFileAtomicSync(metaFile, JSON.stringify(meta));
   return out;
 }
@@ -183,7 +181,7 @@ function cached(metaFile: string): string | undefined {
   try {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CacheMeta;
     if (meta.format !== FORMAT || meta.engine !== engineId()) return undefined;
-    for (const [p, stamp] of [...meta.inputs, ...meta.dirs]) if (statStamp(p) !== stamp) return undefined;
+    for (const [p, stamp] of [...meta.inputs, ...meta.dirs]) if (stampOf(p) !== stamp) return undefined;
     statSync(meta.out);
     return meta.out;
   } catch {

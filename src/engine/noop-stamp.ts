@@ -166,7 +166,8 @@ export class NoopRecorder {
     if (kinds & READ.meta) return false;
     if (this.#digests.has(p)) return true;
     for (let d = dirname(p); ; d = dirname(d)) {
-      if (this.#digests.get(d) !== undefined && this.#digests.get(d) !== 'missing') {
+      const dir = this.#digests.get(d);
+      if (dir !== undefined && dir !== 'missing') {
         return !(kinds & READ.exists) || fs.statSync(p, {throwIfNoEntry: false})?.isFile() === true;
       }
       if (dirname(d) === d) return false;

@@ -136,10 +136,11 @@ export class ReadRecorder {
 
   #wrap(target: Record<string, unknown>, name: string, kind: number): void {
     const recorder = this;
+    const lists = name.startsWith('readdir') || name.startsWith('opendir'); // once, not per call
     this.#replace(target, name, (orig) => function (this: unknown, p: unknown, ...rest: unknown[]) {
       if (!recorder.quiet) {
         recorder.#note(p, kind);
-        if ((name.startsWith('readdir') || name.startsWith('opendir')) && isRecursive(rest[0])) recorder.#noteTree(p);
+        if (lists && isRecursive(rest[0])) recorder.#noteTree(p);
       }
       return orig.call(this, p, ...rest);
     });
