@@ -19,7 +19,7 @@
  *   --keep leaves the generated workspaces in place (their path is printed) to profile them by hand.
  */
 import {execFileSync, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {availableParallelism, loadavg, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {ensureVenv} from '../test/util/venv.ts';
@@ -123,6 +123,25 @@ function peerLine(name: string, measure: () => void): void {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bevbuild-bench-noop-'));
+/** The opt-in daemon's sockets (src/daemon/serve.ts): in the bench's own directory, stopped at the end. */
+const DAEMON_ENV = {BEVBUILD_DAEMON: '1', BEVBUILD_DAEMON_DIR: join(dir, 'daemons')};
+
+/**
+ * Starts the daemon that will answer `args` in `cwd` (the first command runs in-process and starts
+ * it), waits until it listens, and warms it with a few commands: the figures are of a daemon in use.
+ */
+function warmDaemon(args: string[], cwd: string, before?: (i: number) => void): void {
+  const o = {cwd, stdio: 'ignore' as const, env: {...process.env, ...DAEMON_ENV}};
+  const pids = () => (existsSync(DAEMON_ENV.BEVBUILD_DAEMON_DIR) ? readdirSync(DAEMON_ENV.BEVBUILD_DAEMON_DIR).filter((f) => f.endsWith('.pid')).length : 0);
+  const had = pids();
+  spawnSync(BEVBUILD, args, o);
+  for (let i = 0; i < 100 && pids() === had; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  for (let i = 0; i < 5; i++) {
+    before?.(100 + i);
+    spawnSync(BEVBUILD, args, o);
+  }
+}
+
 try {
   const peer = peers();
   const load = loadavg();
@@ -191,8 +210,12 @@ ${arts.join('\n')}
       // One leaf edited: planning only (--dry-run runs no tool), the edit in place for every run.
       writeFileSync(join(dir, 'in', '0.txt'), 'edited\n');
       const plan = time(BEVBUILD, [...targets, '--dry-run'], dir);
-      writeFileSync(join(dir, 'in', '0.txt'), 'input 0\n');
       line('one leaf edited: planning (--dry-run)', ms(plan), 'limit 150 ms', of(plan, 150));
+      const edit = (i: number) => writeFileSync(join(dir, 'in', '0.txt'), `edited ${i}\n`);
+      warmDaemon([...targets, '--dry-run'], dir, edit);
+      const warm = time(BEVBUILD, [...targets, '--dry-run'], dir, edit, DAEMON_ENV);
+      line('  with a warm daemon (BEVBUILD_DAEMON=1)', ms(warm), 'limit 150 ms', `${of(warm, 150)}; ${(plan / warm).toFixed(1)}× faster`);
+      writeFileSync(join(dir, 'in', '0.txt'), 'input 0\n');
     }
     if (want('peers') && spawnSync('ninja', ['--version']).status === 0) {
       execFileSync('ninja', ['-C', dir], {stdio: 'ignore'});
@@ -262,6 +285,10 @@ export default defineConfig({artifacts: {count: count({}), first: first({})}});
       const json = spawnSync(BEVBUILD, ['count', 'first', '--json'], {cwd: big, encoding: 'utf8', env: {...process.env, CI: '1'}});
       const ran = json.stdout.split('\n').filter((l) => l.includes('"status":"executed"')).map((l) => (JSON.parse(l) as {id: string}).id);
       line('one file changed among 30,000', ms(c), 'limit 250 ms', `${of(c, 250)}; reran: ${ran.join(', ') || 'nothing'}`);
+      const change = (i: number) => writeFileSync(changed, `changed by the daemon ${i}`);
+      warmDaemon(['count', 'first'], big, change);
+      const warm = time(BEVBUILD, ['count', 'first'], big, change, DAEMON_ENV);
+      line('  with a warm daemon (BEVBUILD_DAEMON=1)', ms(warm), 'limit 250 ms', `${of(warm, 250)}; ${(c / warm).toFixed(1)}× faster`);
     }
     if (peer && want('dir-peers')) peerLine('dvc', () => {
       execFileSync(peer.dvc, ['init', '--no-scm', '-q'], {cwd: big});
@@ -280,6 +307,14 @@ export default defineConfig({artifacts: {count: count({}), first: first({})}});
     if (!existsSync(join(big, 'k', 'count.txt'))) throw new Error('the 30,000-file node did not build');
   }
 } finally {
+  for (const f of existsSync(DAEMON_ENV.BEVBUILD_DAEMON_DIR) ? readdirSync(DAEMON_ENV.BEVBUILD_DAEMON_DIR) : []) {
+    if (!f.endsWith('.pid')) continue;
+    try {
+      process.kill(Number(readFileSync(join(DAEMON_ENV.BEVBUILD_DAEMON_DIR, f), 'utf8')), 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
   if (process.argv.includes('--keep')) console.log(`(kept: ${dir})`);
   else rmSync(dir, {recursive: true, force: true});
 }

@@ -16,6 +16,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, st
 import {createRequire} from 'node:module';
 import {basename, dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
+import {askDaemon, daemonSocket, daemonWanted, startDaemon} from './daemon-client.js';
 import {engineSources, fastNoop} from './noop-fast.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,12 +104,13 @@ async function writeBundle(tmpOut, keepImportMeta) {
   const {writeFile} = await import('node:fs/promises');
   const common = {bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'silent'};
   // The engine, zod included: one CommonJS file, which bin/code-cache.js runs with V8's code cache.
-  // The exports: main, the command an argv names (for the cache), and zod (for the zod.mjs shim).
+  // The exports: main, the command an argv names (for the cache), the daemon's server, and zod (for
+  // the zod.mjs shim).
   const engine = await build({
     ...common, format: 'cjs', sourcemap: 'linked', outfile: join(tmpOut, 'cli.cjs'), banner: {js: "'use strict';"},
     // Non-ASCII escaped in strings, regexes and names (see asciiOnly below).
     charset: 'ascii', write: false,
-    stdin: {contents: `export {main, commandOf} from ${JSON.stringify(join(root, 'src', 'cli.ts'))};\nexport * as zod from 'zod';\n`, resolveDir: root, loader: 'ts', sourcefile: 'engine-entry.ts'},
+    stdin: {contents: `export {main, commandOf} from ${JSON.stringify(join(root, 'src', 'cli.ts'))};\nexport {serveDaemon} from ${JSON.stringify(join(root, 'src', 'daemon', 'serve.ts'))};\nexport * as zod from 'zod';\n`, resolveDir: root, loader: 'ts', sourcefile: 'engine-entry.ts'},
     plugins: [keepImportMeta({path: zodEntry()})],
   });
   mkdirSync(tmpOut, {recursive: true});
@@ -154,15 +156,20 @@ function placeBundle(tmpOut, dir) {
   }
 }
 
-/**
- * The engine: `main`, and `saveCache(argv)` to call after it (undefined on the tsx fallback).
- * Runs from a bundle that esbuild makes once per version of the sources, in node_modules/.cache.
- */
-async function loadMain() {
-  const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
+/** The engine build this checkout's sources make (see sourcesFingerprint). */
+async function engineId() {
   // node:crypto is loaded here, not at the top: a no-op answered by the fast path never needs it.
   const {createHash} = await import('node:crypto');
-  const id = sourcesFingerprint(createHash);
+  return sourcesFingerprint(createHash);
+}
+
+/**
+ * The engine: `main`, `serveDaemon` and `saveCache(argv)` to call after main (undefined on the tsx
+ * fallback). Runs from a bundle that esbuild makes once per version of the sources, in node_modules/.cache.
+ */
+async function loadMain(id) {
+  const cacheDir = join(root, 'node_modules', '.cache', 'bevbuild');
+  const {createHash} = await import('node:crypto');
   process.env.BEVBUILD_ENGINE_ID = id; // compiled configs are valid for this engine build only
   const dir = join(cacheDir, `cli-${id}`);
   const bundle = join(dir, 'cli.cjs');
@@ -175,7 +182,7 @@ async function loadMain() {
       process.env.BEVBUILD_ENGINE_ID = `${id}-tsx`;
       const {register} = await import('tsx/esm/api');
       register();
-      return {main: (await import('../src/cli.ts')).main, saveCache: undefined};
+      return {main: (await import('../src/cli.ts')).main, serveDaemon: (await import('../src/daemon/serve.ts')).serveDaemon, saveCache: undefined};
     }
   } else {
     // Marks the bundle as in use, so that sweepOldBundles leaves it alone (one cheap syscall).
@@ -194,7 +201,7 @@ async function loadMain() {
     const exports = createRequire(bundle)(bundle);
     if (process.env.BEVBUILD_TIMING) process.stderr.write('[timing] engine bundle: no code cache (source maps enabled)\n');
     globalThis[Symbol.for('bevbuild.zod')] = exports.zod;
-    return {main: exports.main, saveCache: undefined};
+    return {main: exports.main, serveDaemon: exports.serveDaemon, saveCache: undefined};
   }
   const sha256 = (data) => createHash('sha256').update(data).digest('hex');
   // V8 rejects a cache made by another V8 or under flags that change code: one file per such tag
@@ -203,7 +210,7 @@ async function loadMain() {
   const engine = runBundle(bundle, join(dir, `v8-${process.version}-${cachedDataVersionTag().toString(16)}.cache`), sha256);
   if (process.env.BEVBUILD_TIMING) process.stderr.write(`[timing] engine bundle: code cache ${engine.status}\n`);
   globalThis[Symbol.for('bevbuild.zod')] = engine.exports.zod;
-  return {main: engine.exports.main, saveCache: (argv) => engine.save(engine.exports.commandOf(argv))};
+  return {main: engine.exports.main, serveDaemon: engine.exports.serveDaemon, saveCache: (argv) => engine.save(engine.exports.commandOf(argv))};
 }
 
 const deferredCa = process.env.BEVBUILD_EXTRA_CA_CERTS;
@@ -214,13 +221,30 @@ if (deferredCa !== undefined) {
   globalThis[Symbol.for('bevbuild.deferredExtraCaCerts')] = deferredCa;
 }
 
+const serving = process.env.BEVBUILD_DAEMON_SERVE;
 try {
-  const replayed = process.env.BEVBUILD_NOOP_STAMP === 'off' ? undefined : await fastNoop(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (serving !== undefined) {
+    // This process is a daemon (started by startDaemon below): its tools must not see the variable.
+    delete process.env.BEVBUILD_DAEMON_SERVE;
+    const engine = await loadMain(await engineId());
+    await engine.serveDaemon(serving, engine.main);
+    process.exit(0); // a tool's stray handle must not keep an idle daemon alive
+  }
+  const replayed = process.env.BEVBUILD_NOOP_STAMP === 'off' ? undefined : await fastNoop(argv);
   if (replayed !== undefined) process.exitCode = replayed;
   else {
-    const engine = await loadMain();
-    process.exitCode = await engine.main(process.argv.slice(2));
-    engine.saveCache?.(process.argv.slice(2));
+    const id = await engineId();
+    const socket = daemonWanted(argv) ? daemonSocket(id) : undefined;
+    const answered = socket === undefined ? undefined : await askDaemon(socket, argv);
+    if (process.env.BEVBUILD_TIMING && socket) process.stderr.write(`[timing] daemon: ${answered === undefined ? 'none answered; running here and starting one' : 'answered'}\n`);
+    if (answered !== undefined) process.exitCode = answered;
+    else {
+      const engine = await loadMain(id);
+      process.exitCode = await engine.main(argv);
+      engine.saveCache?.(argv);
+      if (socket) startDaemon(socket, fileURLToPath(import.meta.url));
+    }
   }
 } catch (e) {
   // The dump may quote a remote URL: never print its user:password@ (same rule as

@@ -13,3 +13,8 @@ export function mark(phase: string): void {
   process.stderr.write(`[timing] ${phase.padEnd(22)} +${(now - last).toFixed(1).padStart(6)} ms  (at ${now.toFixed(1)} ms)\n`);
   last = now;
 }
+
+/** Starts the next mark's interval now: the daemon calls it as each request begins. */
+export function restartTiming(): void {
+  if (enabled) last = performance.now();
+}

@@ -1,7 +1,9 @@
 /**
  * Loads `bevbuild.config.ts` at run time without a build step: compile-config.ts bundles it (and
  * the TypeScript rule files it imports) into one cached ES module with esbuild, which is imported.
- * Every call reloads: an edited config compiles to a new file name (no stale ESM cache entry).
+ * Every call evaluates the config anew: an edited config compiles to a new file name, and a
+ * process that loads it again (watch, ui, the daemon) imports it under a fresh URL, because a config
+ * may read files or the environment while it declares, and the ESM cache would keep the old answer.
  */
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
@@ -17,6 +19,9 @@ export {CONFIG_FILE} from './find-workspace.ts';
 import {CONFIG_FILE} from './find-workspace.ts';
 import {sourceFrames} from './call-site.ts';
 import {importEsm} from '../esm-import.ts';
+
+/** Loads so far in this process: the second and later imports get a query of their own. */
+let loads = 0;
 
 /** The workspace's config, or diagnostics saying why it cannot be used. */
 export async function loadConfig(root: string): Promise<Result<{spec: LoadedConfigSpec; file: string}, Diagnostic[]>> {
@@ -36,8 +41,10 @@ export async function loadConfig(root: string): Promise<Result<{spec: LoadedConf
   let compiled = '';
   try {
     compiled = await compileConfig(file, workspacePaths(root).state);
-    // A changed config compiles to a new file name, so the ESM cache never serves a stale module.
-    mod = await importEsm<{default?: unknown}>(pathToFileURL(compiled).href);
+    // Stack frames name the file with its query; call-site.ts reads them through fileURLToPath,
+    // which drops it.
+    const url = pathToFileURL(compiled).href;
+    mod = await importEsm<{default?: unknown}>(loads++ ? `${url}?load=${loads}` : url);
   } catch (e) {
     if (e instanceof ConfigSourceProblems) return {ok: false, error: e.diagnostics};
     // A full disk or read-only .bevbuild/ is not a config mistake: say what to fix, no stack.

@@ -1,0 +1,148 @@
+// The client side of the per-workspace daemon (src/daemon/serve.ts), opt-in with BEVBUILD_DAEMON=1.
+// A daemon serves one working directory, environment, Node and engine build: its socket's name is a
+// hash of all four, so a client only ever reaches a daemon that would do exactly what the client's
+// own process would. The first command of a kind runs in the client's process as usual and starts
+// the daemon for the next one. Plain JavaScript: the bin loads it before the engine.
+import {spawn} from 'node:child_process';
+import {closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync} from 'node:fs';
+import {connect} from 'node:net';
+import {tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
+import {hash128} from './noop-fast.js';
+
+/** Commands that hold a terminal or a server of their own: always run in the client's process. */
+const OWN_PROCESS = new Set(['watch', 'ui']);
+/** A unix socket's path is limited to 107 bytes on Linux. */
+const MAX_SOCKET_PATH = 100;
+
+/** True when this invocation should go through the daemon. */
+export function daemonWanted(argv, env = process.env) {
+  if (env.BEVBUILD_DAEMON !== '1') return false;
+  return !argv.some((a) => OWN_PROCESS.has(a));
+}
+
+/**
+ * The socket of the daemon for this process's cwd, environment, Node and `engineId`; undefined
+ * when no private directory for it can be had (then the command runs in-process).
+ * In BEVBUILD_DAEMON_DIR, else $XDG_RUNTIME_DIR or the temp dir, in a directory only this user may use.
+ */
+export function daemonSocket(engineId, env = process.env) {
+  const base = env.BEVBUILD_DAEMON_DIR || join(env.XDG_RUNTIME_DIR || tmpdir(), `bevbuild-daemons-${process.getuid?.() ?? 'u'}`);
+  try {
+    mkdirSync(base, {recursive: true, mode: 0o700});
+    const st = lstatSync(base);
+    // Someone else's directory (or a symlink planted in /tmp) would let them answer our builds.
+    if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
+  const vars = Object.entries(env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const key = hash128(JSON.stringify({cwd: process.cwd(), env: vars, node: process.version, execArgv: process.execArgv, engineId, packages: packagesStamp()}));
+  const socket = join(base, `${key}.sock`);
+  return socket.length <= MAX_SOCKET_PATH ? socket : undefined;
+}
+
+/**
+ * When npm last changed the packages a config may import (the nearest node_modules/.package-lock.json
+ * above the cwd): a daemon keeps the packages it loaded, so an install means another daemon.
+ */
+function packagesStamp() {
+  for (let d = process.cwd(); ; d = dirname(d)) {
+    try {
+      const st = statSync(join(d, 'node_modules', '.package-lock.json'));
+      return `${d}:${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      // not here
+    }
+    if (dirname(d) === d) return '';
+  }
+}
+
+/**
+ * Runs `argv` in the daemon at `socket`, relaying its output and this process's signals. The exit
+ * code, or undefined when no daemon answered before any output (run it here instead).
+ */
+export function askDaemon(socket, argv) {
+  if (!existsSync(socket)) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const sock = connect(socket);
+    let buf = '';
+    let heard = false;
+    let settled = false;
+    let interrupts = 0;
+    const onSignal = () => {
+      interrupts++;
+      if (interrupts === 1) sock.write('{"signal":"SIGINT"}\n');
+      else finish(130); // Ctrl-C again: leave at once; the daemon stops the tools on its own
+    };
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const finish = (code) => {
+      if (settled) return;
+      settled = true;
+      for (const s of signals) process.off(s, onSignal);
+      sock.destroy();
+      resolve(code);
+    };
+    sock.on('connect', () => {
+      for (const s of signals) process.on(s, onSignal);
+      const term = (s) => ({isTTY: Boolean(s.isTTY), columns: s.isTTY ? s.columns : undefined});
+      sock.write(`${JSON.stringify({argv, stdout: term(process.stdout), stderr: term(process.stderr)})}\n`);
+    });
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const frame = parseFrame(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (frame === undefined) continue;
+        heard = true;
+        if ('exit' in frame) return finish(frame.exit);
+        (frame.fd === 1 ? process.stdout : process.stderr).write(frame.text);
+      }
+    });
+    // Gone without an answer: before any output it is as if there were no daemon; after some, the
+    // command's outcome is unknown, and that is an error, never a silent success.
+    const gone = () => {
+      if (settled) return;
+      if (!heard) return finish(undefined);
+      process.stderr.write('bevbuild: the daemon stopped before the command finished; run it again (BEVBUILD_DAEMON=0 runs it in this process)\n');
+      finish(1);
+    };
+    sock.on('error', gone);
+    sock.on('close', gone);
+  });
+}
+
+/** A daemon's line, checked: `{fd: 1|2, text}` or `{exit: <integer>}`; anything else is ignored. */
+function parseFrame(line) {
+  let f;
+  try {
+    f = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (f && Number.isInteger(f.exit) && f.exit >= 0 && f.exit < 256) return {exit: f.exit};
+  if (f && (f.fd === 1 || f.fd === 2) && typeof f.text === 'string') return f;
+  return undefined;
+}
+
+/**
+ * Starts a daemon for `socket` in the background (this process's cwd and environment), detached
+ * so that it outlives this command and no Ctrl-C of the terminal reaches it. Its own output (only
+ * ever a crash) goes to `<socket>.log`. Best effort: without a daemon, commands run in-process.
+ */
+export function startDaemon(socket, binFile) {
+  try {
+    const log = openSync(`${socket}.log`, 'w', 0o600);
+    const child = spawn(process.execPath, [...process.execArgv, binFile], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: {...process.env, BEVBUILD_DAEMON_SERVE: socket},
+    });
+    closeSync(log);
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no daemon this time
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Issue 12: the opt-in per-workspace daemon (BEVBUILD_DAEMON=1). A command it answers must be the
+ * command the client would have run itself: same output streams, exit code, effects and signals;
+ * a config evaluated anew each time; another environment never served by the same daemon; and a
+ * daemon that is gone, garbage on its socket or a killed client never loses a build.
+ */
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {connect} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {suite} from 'uvu';
+import * as assert from 'uvu/assert';
+import {withTimeout} from './util/rig-test.ts';
+import {API, WorkspaceRig} from './util/workspace-rig.ts';
+
+const test = suite('daemon');
+
+/** A config with `a` (copies in/a.txt and the declared tag), `slow` (sleeps) and `bad` (fails). */
+const CONFIG = `import {readFileSync} from 'node:fs';
+import {defineConfig, defineRule, z} from ${JSON.stringify(API)};
+const sh = defineRule({name: 'test/sh', version: 1,
+  params: z.object({script: z.string(), inputs: z.array(z.string()), out: z.string()}),
+  inputs: (p) => p.inputs, outputs: (p) => [p.out],
+  argv: (p, ctx) => ['sh', '-c', p.script, ctx.out(p.out), ...p.inputs.map(ctx.in)]});
+// Read while declaring: the daemon must evaluate the config again when this file changes.
+const tag = readFileSync(new URL('./tag.txt', import.meta.url), 'utf8').trim();
+export default defineConfig({artifacts: {
+  a: sh({script: 'cat "$1" > "$0"; echo ' + tag + ' >> "$0"', inputs: ['in/a.txt'], out: 'out/a.txt'}),
+  slow: sh({script: 'echo $$ > slow.pid; sleep 30; echo done > "$0"', inputs: [], out: 'out/slow.txt'}),
+  bad: sh({script: 'echo broken >&2; exit 3', inputs: [], out: 'out/bad.txt'}),
+}});
+`;
+
+/** A workspace and a daemon directory of its own; disposing stops the daemons it started. */
+async function daemonRig(): Promise<{rig: WorkspaceRig; env: Record<string, string>; [Symbol.asyncDispose](): Promise<void>}> {
+  const rig = await WorkspaceRig.create();
+  const dir = mkdtempSync(join(tmpdir(), 'bbd-'));
+  rig.write({'bevbuild.config.ts': CONFIG, 'in/a.txt': 'hello\n', 'tag.txt': 'v1\n'});
+  return {
+    rig,
+    env: {BEVBUILD_DAEMON: '1', BEVBUILD_DAEMON_DIR: dir, BEVBUILD_DAEMON_IDLE_S: '120', BEVBUILD_TIMING: '1'},
+    async [Symbol.asyncDispose]() {
+      for (const pid of daemonPids(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(dir, {recursive: true, force: true});
+      await rig[Symbol.asyncDispose]();
+    },
+  };
+}
+
+function daemonPids(dir: string): number[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(join(dir, f), 'utf8')));
+}
+
+/** Waits until `n` daemons listen in `dir` (each writes its pid file once its socket is in place). */
+async function daemons(dir: string, n = 1): Promise<number[]> {
+  for (let i = 0; i < 200; i++) {
+    const pids = daemonPids(dir);
+    if (pids.length >= n) return pids;
+    await sleep(50);
+  }
+  assert.unreachable(`${n} daemon(s) never started in ${dir}`);
+  return [];
+}
+
+/** The first build runs in the client and starts the daemon; returns once the daemon listens. */
+async function started(d: {rig: WorkspaceRig; env: Record<string, string>}): Promise<number> {
+  const r = await d.rig.exec(['a'], d.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /daemon: none answered; running here and starting one/);
+  return (await daemons(d.env['BEVBUILD_DAEMON_DIR']!))[0]!;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('the daemon answers the next build with what the build in-process does', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  d.rig.write({'in/a.txt': 'edited\n'});
+  const viaDaemon = await d.rig.json(['a'], d.env);
+  assert.is(viaDaemon.code, 0, viaDaemon.stderr);
+  assert.match(viaDaemon.stderr, /daemon: answered/);
+  assert.is(d.rig.read('out/a.txt'), 'edited\nv1\n');
+  assert.ok(viaDaemon.events.some((e) => e['id'] === 'a' && e['status'] === 'executed'), JSON.stringify(viaDaemon.events));
+  // The same edit once more, in-process: the same events (but timings) on stdout.
+  d.rig.write({'in/a.txt': 'edited again\n'});
+  const here = await d.rig.json(['a'], {...d.env, BEVBUILD_DAEMON: '0'});
+  const shape = (events: Record<string, unknown>[]) => events.map((e) => `${e['type']}:${e['id'] ?? ''}:${e['status'] ?? ''}`).join('\n');
+  assert.is(shape(viaDaemon.events), shape(here.events));
+}));
+
+test('a file the config reads while declaring: the daemon evaluates the config anew', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  d.rig.write({'tag.txt': 'v2\n'});
+  const r = await d.rig.exec(['a'], d.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /daemon: answered/);
+  assert.is(d.rig.read('out/a.txt'), 'hello\nv2\n');
+}));
+
+test('exit codes and streams: a failing tool is 1, a bad target 2, --help on stdout', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  const bad = await d.rig.exec(['bad'], d.env);
+  assert.match(bad.stderr, /daemon: answered/);
+  assert.is(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /broken/);
+  const typo = await d.rig.exec(['nosuch'], d.env);
+  assert.is(typo.code, 2, typo.stderr);
+  assert.match(typo.stderr, /nosuch/);
+  const help = await d.rig.exec(['--help'], d.env);
+  assert.is(help.code, 0);
+  assert.match(help.stdout, /bevbuild/);
+  assert.is(help.stderr.replace(/^\[timing\].*\n/gm, ''), '', 'nothing but timing on stderr');
+}));
+
+test('Ctrl-C of the client stops the tool the daemon runs; a killed client does too', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+    rmSync(d.rig.path('slow.pid'), {force: true});
+    const run = d.rig.spawn(['slow'], d.env);
+    let tool = 0;
+    for (let i = 0; i < 300 && !tool; i++) {
+      await sleep(50);
+      try {
+        tool = Number(readFileSync(d.rig.path('slow.pid'), 'utf8'));
+      } catch {
+        // not started yet
+      }
+    }
+    assert.ok(tool > 0, 'the slow tool started');
+    run.child.kill(signal);
+    const r = await run.done;
+    if (signal === 'SIGINT') assert.is(r.code, 130, r.stderr);
+    for (let i = 0; i < 200 && alive(tool); i++) await sleep(50);
+    assert.not.ok(alive(tool), `the tool (pid ${tool}) was stopped after the client got ${signal}`);
+    assert.not.ok(d.rig.exists('out/slow.txt'));
+  }
+  // The daemon survived both and still answers.
+  const r = await d.rig.exec(['a'], d.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /daemon: answered/);
+}));
+
+test('another environment is another daemon; garbage on the socket is dropped', withTimeout(async () => {
+  await using d = await daemonRig();
+  const dir = d.env['BEVBUILD_DAEMON_DIR']!;
+  const [first] = [await started(d)];
+  const other = await d.rig.exec(['a'], {...d.env, CUDA_VISIBLE_DEVICES: '1'});
+  assert.match(other.stderr, /daemon: none answered/, 'not the first daemon');
+  const pids = await daemons(dir, 2);
+  assert.ok(pids.includes(first!));
+  const socket = join(dir, readdirSync(dir).find((f) => f.endsWith('.sock') && readFileSync(join(dir, `${f}.pid`), 'utf8') === String(first))!);
+  for (const junk of ['not json\n', '{"argv":"a"}\n', '{"argv":[1]}\n']) {
+    await new Promise<void>((resolve) => {
+      const s = connect(socket, () => s.write(junk));
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+  }
+  writeFileSync(d.rig.path('in/a.txt'), 'after junk\n');
+  const r = await d.rig.exec(['a'], d.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /daemon: answered/);
+  assert.is(d.rig.read('out/a.txt'), 'after junk\nv1\n');
+}));
+
+test('a daemon killed with -9 leaves a socket nobody answers: the build runs in-process and starts another', withTimeout(async () => {
+  await using d = await daemonRig();
+  const pid = await started(d);
+  process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await sleep(20);
+  d.rig.write({'in/a.txt': 'after kill\n'});
+  const r = await d.rig.exec(['a'], d.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /daemon: none answered/);
+  assert.is(d.rig.read('out/a.txt'), 'after kill\nv1\n');
+}));
+
+test('an idle daemon exits and removes its socket', withTimeout(async () => {
+  await using d = await daemonRig();
+  d.env['BEVBUILD_DAEMON_IDLE_S'] = '1';
+  const pid = await started(d);
+  for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
+  assert.not.ok(alive(pid), 'the idle daemon exited');
+  assert.equal(readdirSync(d.env['BEVBUILD_DAEMON_DIR']!).filter((f) => !f.endsWith('.log')), []);
+}));
+
+test.run();
