@@ -134,7 +134,9 @@ function parseFrame(line) {
 export function startDaemon(socket, binFile) {
   try {
     const log = openSync(`${socket}.log`, 'w', 0o600);
-    const child = spawn(process.execPath, [...process.execArgv, binFile], {
+    // A larger young generation: a long-lived engine allocating per command scavenges less (about
+    // 10 % of a warm command's time, measured on the bench's 1,000-node graph).
+    const child = spawn(process.execPath, [...process.execArgv, '--max-semi-space-size=32', binFile], {
       detached: true,
       stdio: ['ignore', log, log],
       env: {...process.env, BEVBUILD_DAEMON_SERVE: socket},

@@ -61,6 +61,24 @@ const HEADER = 'bevbuild-stat-memo\t1';
 /** Length of "\t<64 hex>\t<0|1>" at the end of a memo value. */
 const TAIL = 67;
 
+/**
+ * How `digestPaths` lists a directory input: cache/tree.ts's walkTree, unless a long-lived process
+ * (the daemon, src/daemon/watched-trees.ts) lends listings it keeps true with a file watcher.
+ */
+export interface TreeLister {
+  /** Resolves once the listings reflect every change made before the call. */
+  sync(): Promise<void>;
+  /** walkTree's contract: every regular file under `absDir` (any order), or a TreeScanError. */
+  walk(absDir: string, onFile: (rel: string, abs: string, st: Stats, viaLink: boolean) => void): void;
+}
+
+let lister: TreeLister | undefined;
+
+/** Lends `l` to every memo of this process (undefined: back to walking every file). */
+export function useTreeLister(l: TreeLister | undefined): void {
+  lister = l;
+}
+
 /** Persistent stat → digest memo. Create with `StatMemo.open`. */
 export class StatMemo {
   readonly #file: string;
@@ -147,6 +165,9 @@ export class StatMemo {
       return out;
     }
     const ignoreCtime = opts.ignoreCtime ?? false;
+    const list = lister;
+    await list?.sync(); // before Date.now(): the racy window is judged against this moment or later
+    const walk = list ? list.walk.bind(list) : walkTree;
     const nowMs = Date.now();
     const racy = this.#racyWindowMs;
     const entries = this.#entries;
@@ -183,7 +204,7 @@ export class StatMemo {
         files.push(fact ? {abs, fact} : {abs});
       } else {
         const d = {abs, rels: [] as string[], files: [] as {abs: string; fact?: Fact}[]};
-        walkTree(abs, (rel, fileAbs, fst) => {
+        walk(abs, (rel, fileAbs, fst) => {
           const fact = look(fileAbs, fst);
           d.rels.push(rel);
           d.files.push(fact ? {abs: fileAbs, fact} : {abs: fileAbs});

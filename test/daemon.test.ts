@@ -4,7 +4,7 @@
  * a config evaluated anew each time; another environment never served by the same daemon; and a
  * daemon that is gone, garbage on its socket or a killed client never loses a build.
  */
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -29,6 +29,8 @@ export default defineConfig({artifacts: {
   a: sh({script: 'cat "$1" > "$0"; echo ' + tag + ' >> "$0"', inputs: ['in/a.txt'], out: 'out/a.txt'}),
   slow: sh({script: 'echo $$ > slow.pid; sleep 30; echo done > "$0"', inputs: [], out: 'out/slow.txt'}),
   bad: sh({script: 'echo broken >&2; exit 3', inputs: [], out: 'out/bad.txt'}),
+  // Every file under data/ with its content, in path order.
+  tree: sh({script: '(cd "$1" && find -L . -type f | LC_ALL=C sort | while read -r f; do printf "%s=" "$f"; cat "$f"; echo; done) > "$0"', inputs: ['data'], out: 'out/tree.txt'}),
 }});
 `;
 
@@ -36,7 +38,7 @@ export default defineConfig({artifacts: {
 async function daemonRig(): Promise<{rig: WorkspaceRig; env: Record<string, string>; [Symbol.asyncDispose](): Promise<void>}> {
   const rig = await WorkspaceRig.create();
   const dir = mkdtempSync(join(tmpdir(), 'bbd-'));
-  rig.write({'bevbuild.config.ts': CONFIG, 'in/a.txt': 'hello\n', 'tag.txt': 'v1\n'});
+  rig.write({'bevbuild.config.ts': CONFIG, 'in/a.txt': 'hello\n', 'tag.txt': 'v1\n', 'data/x.txt': 'x', 'data/sub/y.txt': 'y'});
   return {
     rig,
     env: {BEVBUILD_DAEMON: '1', BEVBUILD_DAEMON_DIR: dir, BEVBUILD_DAEMON_IDLE_S: '120', BEVBUILD_TIMING: '1'},
@@ -199,6 +201,80 @@ test('an idle daemon exits and removes its socket', withTimeout(async () => {
   for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
   assert.not.ok(alive(pid), 'the idle daemon exited');
   assert.equal(readdirSync(d.env['BEVBUILD_DAEMON_DIR']!).filter((f) => !f.endsWith('.log')), []);
+}));
+
+/** What out/tree.txt must hold for data/ as it is now. */
+function listing(root: string): string {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, {withFileTypes: true})) {
+      const r = `${rel}/${e.name}`;
+      const st = statSync(join(dir, e.name));
+      if (st.isDirectory()) walk(join(dir, e.name), r);
+      else out.push(`${r}=${readFileSync(join(dir, e.name), 'utf8')}`);
+    }
+  };
+  walk(root, '.');
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((l) => `${l}\n`).join('');
+}
+
+test('a directory input kept by the daemon\'s watcher: every kind of change is seen at once', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  const data = d.rig.path('data');
+  const outside = d.rig.path('outside');
+  mkdirSync(outside);
+  const check = async (what: string) => {
+    const r = await d.rig.exec(['tree'], d.env);
+    assert.is(r.code, 0, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, /daemon: answered/, what);
+    assert.is(d.rig.read('out/tree.txt'), listing(data), what);
+  };
+  await check('first look (the daemon lists and watches data/)');
+  await check('no change');
+  // Same size, mtime put back: only the ctime and the inotify event tell.
+  const {mtime} = statSync(join(data, 'x.txt'));
+  writeFileSync(join(data, 'x.txt'), 'X');
+  utimesSync(join(data, 'x.txt'), mtime, mtime);
+  await check('a file rewritten in place, mtime restored');
+  mkdirSync(join(data, 'new/deep'), {recursive: true});
+  writeFileSync(join(data, 'new/deep/z.txt'), 'z');
+  await check('a new directory with a file');
+  writeFileSync(join(data, 'new/deep/z2.txt'), 'z2');
+  await check('a file added inside the new directory');
+  rmSync(join(data, 'sub'), {recursive: true});
+  await check('a directory removed');
+  mkdirSync(join(outside, 'sub'));
+  writeFileSync(join(outside, 'sub/moved.txt'), 'moved');
+  renameSync(join(outside, 'sub'), join(data, 'sub'));
+  await check('a directory moved in');
+  renameSync(join(data, 'new'), join(data, 'renamed'));
+  await check('a directory renamed inside the tree');
+  // The root replaced by another directory (no watched parent sees it).
+  mkdirSync(join(outside, 'data2'));
+  writeFileSync(join(outside, 'data2/only.txt'), 'only');
+  renameSync(data, join(outside, 'old-data'));
+  renameSync(join(outside, 'data2'), data);
+  await check('the root replaced');
+  // A hard link from outside: written through the other name, no event in data/.
+  writeFileSync(join(outside, 'linked.txt'), 'one');
+  linkSync(join(outside, 'linked.txt'), join(data, 'linked.txt'));
+  await check('a hard link added');
+  writeFileSync(join(outside, 'linked.txt'), 'two');
+  await check('the hard-linked file written through its other name');
+  rmSync(join(data, 'linked.txt'));
+  // A symlink to a file outside: its target changes elsewhere.
+  writeFileSync(join(outside, 'target.txt'), 'first');
+  symlinkSync(join(outside, 'target.txt'), join(data, 'link.txt'));
+  await check('a symlink added');
+  writeFileSync(join(outside, 'target.txt'), 'second');
+  await check('the symlink target written');
+  rmSync(join(data, 'link.txt'));
+  // Written the moment before each build: the cookie makes the daemon see every earlier event.
+  for (let i = 0; i < 8; i++) {
+    writeFileSync(join(data, 'only.txt'), `burst ${i}`);
+    await check(`write ${i} right before the build`);
+  }
 }));
 
 test.run();

@@ -18,6 +18,8 @@ import {createServer, type Socket} from 'node:net';
 import {readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {routeStdio, type ClientTerminal} from './request-stdio.ts';
 import {restartTiming} from '../timing.ts';
+import {useTreeLister} from '../../cache/stat-memo.ts';
+import {WatchedTrees} from './watched-trees.ts';
 
 const MAX_REQUESTS = 200;
 const DEFAULT_IDLE_S = 900;
@@ -39,12 +41,17 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   const server = createServer({allowHalfOpen: true});
   const finished = new Promise<void>((resolve) => server.on('close', resolve));
   let ino = 0;
+  // Directory inputs listed from memory while inotify says nothing changed (watched-trees.ts).
+  const trees = process.env['BEVBUILD_DAEMON_WATCH'] === '0' ? undefined : new WatchedTrees(`${socketPath}.cookies`);
+  useTreeLister(trees);
 
   const stop = () => {
     if (stopping) return;
     stopping = true;
     clearTimeout(idle);
     server.close();
+    useTreeLister(undefined);
+    trees?.close();
     // Only our own socket (and pid file): a newer daemon may have renamed its own over this path.
     try {
       if (statSync(socketPath).ino === ino) rmSync(socketPath, {force: true});
