@@ -1,12 +1,12 @@
 // The client side of the per-workspace daemon (src/daemon/serve.ts), opt-in with BEVBUILD_DAEMON=1.
-// A daemon serves one working directory, environment, Node and engine build: its socket's name is a
-// hash of all four, so a client only ever reaches a daemon that would do exactly what the client's
-// own process would. The first command of a kind runs in the client's process as usual and starts
+// A daemon serves one working directory, environment, Node, engine build and set of process limits:
+// its socket's name is a hash of them all, so a client only ever reaches a daemon that would do
+// exactly what the client's own process would. The first command of a kind runs in the client's process as usual and starts
 // the daemon for the next one. Plain JavaScript: the bin loads it before the engine.
 import {spawn} from 'node:child_process';
-import {closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync} from 'node:fs';
+import {closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync} from 'node:fs';
 import {connect} from 'node:net';
-import {tmpdir} from 'node:os';
+import {getPriority, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {hash128} from './noop-fast.js';
 
@@ -38,9 +38,25 @@ export function daemonSocket(engineId, env = process.env) {
   }
   const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
   const vars = Object.entries(env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
-  const key = hash128(JSON.stringify({cwd: process.cwd(), env: vars, node: process.version, execArgv: process.execArgv, engineId, packages: packagesStamp()}));
+  const key = hash128(JSON.stringify({cwd: process.cwd(), env: vars, node: process.version, execArgv: process.execArgv, engineId, packages: packagesStamp(), process: processFacts()}));
   const socket = join(base, `${key}.sock`);
   return socket.length <= MAX_SOCKET_PATH ? socket : undefined;
+}
+
+/**
+ * What a tool inherits from the process that starts it besides the environment: resource limits
+ * (`ulimit`), the cgroup (a SLURM allocation, a CI job, a systemd slice) and the nice level. A
+ * shell that differs in any of them reaches another daemon, whose tools then get the same.
+ */
+function processFacts() {
+  const read = (f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return [read('/proc/self/limits'), read('/proc/self/cgroup'), getPriority()];
 }
 
 /**

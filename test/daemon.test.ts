@@ -5,6 +5,7 @@
  * daemon that is gone, garbage on its socket or a killed client never loses a build.
  */
 import {linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -12,7 +13,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
-import {API, WorkspaceRig} from './util/workspace-rig.ts';
+import {API, BEVBUILD, WorkspaceRig} from './util/workspace-rig.ts';
 
 const test = suite('daemon');
 
@@ -165,7 +166,12 @@ test('another environment is another daemon; garbage on the socket is dropped', 
   const [first] = [await started(d)];
   const other = await d.rig.exec(['a'], {...d.env, CUDA_VISIBLE_DEVICES: '1'});
   assert.match(other.stderr, /daemon: none answered/, 'not the first daemon');
-  const pids = await daemons(dir, 2);
+  await daemons(dir, 2);
+  // Another nice level (as another ulimit or cgroup would): the tools would inherit it, so another daemon.
+  const niced = spawnSync('nice', ['-n', '3', process.execPath, BEVBUILD, 'a'], {cwd: d.rig.dir, env: {...process.env, CI: '1', ...d.env}, encoding: 'utf8'});
+  assert.is(niced.status, 0, niced.stderr);
+  assert.match(niced.stderr, /daemon: none answered/, 'not a daemon of the other nice level');
+  const pids = await daemons(dir, 3);
   assert.ok(pids.includes(first!));
   const socket = join(dir, readdirSync(dir).find((f) => f.endsWith('.sock') && readFileSync(join(dir, `${f}.pid`), 'utf8') === String(first))!);
   for (const junk of ['not json\n', '{"argv":"a"}\n', '{"argv":[1]}\n']) {

@@ -63,6 +63,22 @@ test('watch names the file that changed, and a restore (an edit undone) builds o
   }
 }, 90_000));
 
+test('a file the config reads while declaring: watch evaluates the config again when it changes', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  // The config's text never changes, so its compiled module keeps its name: only a fresh import sees tag.txt.
+  const config = shConfig(`    up: sh({script: 'echo ' + readFileSync(new URL('./tag.txt', import.meta.url), 'utf8').trim() + ' > "$2"', inputs: ['src/in.txt'], outputs: ['out/up.txt']}),`);
+  rig.write({'bevbuild.config.ts': `import {readFileSync} from 'node:fs';\n${config}`, 'tag.txt': 'first\n', 'src/in.txt': 'x\n'});
+  const w = rig.spawn(['watch', 'up']);
+  try {
+    await waitFor(() => rig.exists('out/up.txt') && rig.read('out/up.txt') === 'first\n', 20_000, 'first build');
+    rig.write({'tag.txt': 'second\n'});
+    await waitFor(() => rig.read('out/up.txt') === 'second\n', 20_000, 'rebuild with the new tag');
+  } finally {
+    w.child.kill('SIGINT');
+    await w.done;
+  }
+}, 90_000));
+
 test('what bevbuild writes itself is not a change: outputs, their directories, temp siblings', () => {
   const outs = ['out/up.txt', 'deploy/kitti/second'];
   for (const own of ['out/up.txt', 'out', 'deploy', 'deploy/kitti/second/model.xml', 'out/.up.txt.bevbuild-tmp-123-abc', 'src/.x.bevbuild-old-9-z1']) {
