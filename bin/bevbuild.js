@@ -236,14 +236,17 @@ try {
   else {
     const id = await engineId();
     const socket = daemonWanted(argv) ? daemonSocket(id) : undefined;
-    const answered = socket === undefined ? undefined : await askDaemon(socket, argv);
-    if (process.env.BEVBUILD_TIMING && socket) process.stderr.write(`[timing] daemon: ${answered === undefined ? 'none answered; running here and starting one' : 'answered'}\n`);
-    if (answered !== undefined) process.exitCode = answered;
+    const answer = socket === undefined ? undefined : await askDaemon(socket, argv);
+    if (process.env.BEVBUILD_TIMING && socket) {
+      const what = answer === undefined ? 'none answered; running here and starting one' : answer.busy ? 'busy; running here' : 'answered';
+      process.stderr.write(`[timing] daemon: ${what}\n`);
+    }
+    if (answer?.code !== undefined) process.exitCode = answer.code;
     else {
       const engine = await loadMain(id);
       process.exitCode = await engine.main(argv);
       engine.saveCache?.(argv);
-      if (socket) startDaemon(socket, fileURLToPath(import.meta.url));
+      if (socket && answer === undefined) startDaemon(socket, fileURLToPath(import.meta.url));
     }
   }
 } catch (e) {

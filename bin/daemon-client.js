@@ -76,8 +76,9 @@ function packagesStamp() {
 }
 
 /**
- * Runs `argv` in the daemon at `socket`, relaying its output and this process's signals. The exit
- * code, or undefined when no daemon answered before any output (run it here instead).
+ * Runs `argv` in the daemon at `socket`, relaying its output and this process's signals.
+ * `{code}` when it ran there; `{busy: true}` when the daemon is running another command (run this
+ * one here); undefined when no daemon answered before any output (run it here, start a daemon).
  */
 export function askDaemon(socket, argv) {
   if (!existsSync(socket)) return Promise.resolve(undefined);
@@ -90,7 +91,7 @@ export function askDaemon(socket, argv) {
     const onSignal = () => {
       interrupts++;
       if (interrupts === 1) sock.write('{"signal":"SIGINT"}\n');
-      else finish(130); // Ctrl-C again: leave at once; the daemon stops the tools on its own
+      else finish({code: 130}); // Ctrl-C again: leave at once; the daemon stops the tools on its own
     };
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     const finish = (code) => {
@@ -112,7 +113,8 @@ export function askDaemon(socket, argv) {
         buf = buf.slice(nl + 1);
         if (frame === undefined) continue;
         heard = true;
-        if ('exit' in frame) return finish(frame.exit);
+        if ('busy' in frame) return finish({busy: true});
+        if ('exit' in frame) return finish({code: frame.exit});
         (frame.fd === 1 ? process.stdout : process.stderr).write(frame.text);
       }
     });
@@ -122,14 +124,14 @@ export function askDaemon(socket, argv) {
       if (settled) return;
       if (!heard) return finish(undefined);
       process.stderr.write('bevbuild: the daemon stopped before the command finished; run it again (BEVBUILD_DAEMON=0 runs it in this process)\n');
-      finish(1);
+      finish({code: 1});
     };
     sock.on('error', gone);
     sock.on('close', gone);
   });
 }
 
-/** A daemon's line, checked: `{fd: 1|2, text}` or `{exit: <integer>}`; anything else is ignored. */
+/** A daemon's line, checked: `{fd: 1|2, text}`, `{exit: <integer>}` or `{busy: true}`; anything else is ignored. */
 function parseFrame(line) {
   let f;
   try {
@@ -137,6 +139,7 @@ function parseFrame(line) {
   } catch {
     return undefined;
   }
+  if (f && f.busy === true) return {busy: true};
   if (f && Number.isInteger(f.exit) && f.exit >= 0 && f.exit < 256) return {exit: f.exit};
   if (f && (f.fd === 1 || f.fd === 2) && typeof f.text === 'string') return f;
   return undefined;

@@ -160,6 +160,22 @@ test('Ctrl-C of the client stops the tool the daemon runs; a killed client does 
   assert.match(r.stderr, /daemon: answered/);
 }));
 
+test('a daemon busy with a build: another command runs in its own process at once', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  const run = d.rig.spawn(['slow'], d.env);
+  for (let i = 0; i < 300 && !d.rig.exists('slow.pid'); i++) await sleep(50);
+  try {
+    const status = await d.rig.exec(['status', 'a'], d.env);
+    assert.is(status.code, 0, status.stderr);
+    assert.match(status.stderr, /daemon: busy; running here/);
+    assert.match(status.stdout, /a/);
+  } finally {
+    run.child.kill('SIGINT');
+    await run.done;
+  }
+}));
+
 test('another environment is another daemon; garbage on the socket is dropped', withTimeout(async () => {
   await using d = await daemonRig();
   const dir = d.env['BEVBUILD_DAEMON_DIR']!;

@@ -6,13 +6,14 @@
  * Each request is exactly the command the client would have run itself: `main(argv)` with the
  * client's arguments, its terminal (request-stdio.ts) and its signals; the config is evaluated
  * anew (load-config.ts imports it under a fresh URL), and the engine's own checks decide what is
- * fresh, as in a cold process. What the daemon keeps is code, not answers. Requests run one at a
- * time, in order. The daemon exits after `BEVBUILD_DAEMON_IDLE_S` seconds without requests (900),
+ * fresh, as in a cold process. What the daemon keeps is code, not answers. It serves one command
+ * at a time: a client that finds it busy runs its command itself. The daemon exits after `BEVBUILD_DAEMON_IDLE_S` seconds without requests (900),
  * after MAX_REQUESTS requests (every config evaluation stays in the ESM cache), on SIGTERM, or
  * when its socket was taken over by a newer daemon.
  *
  * Wire format, one JSON object per line. Client: `{argv, stdout, stderr}` (the ClientTerminal of
- * each), then `{"signal":"SIGINT"}` for Ctrl-C (or SIGTERM, SIGHUP: the engine treats them alike). Daemon: `{fd, text}` for output, then `{exit}`.
+ * each), then `{"signal":"SIGINT"}` for Ctrl-C (or SIGTERM, SIGHUP: the engine treats them alike).
+ * Daemon: `{fd, text}` for output, then `{exit}`; or only `{"busy":true}`.
  */
 import {createServer, type Socket} from 'node:net';
 import {readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -71,6 +72,10 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
 
   server.on('connection', (sock) => {
     sock.on('error', () => undefined); // a vanished client must never crash the daemon
+    // Busy with another command: the client runs this one itself, at once, as it would without a
+    // daemon (`status` during a long build answers now; a second build waits on the workspace lock
+    // and says so), instead of waiting here unseen.
+    if (pending > 0 || stopping) return void sock.end('{"busy":true}\n');
     clearTimeout(idle);
     pending++;
     readRequest(sock).then((req) => {
@@ -112,6 +117,7 @@ function readRequest(sock: Socket): Promise<Request | undefined> {
       done(parseRequest(buf.slice(0, nl)));
     };
     const done = (r: Request | undefined) => {
+      sock.setTimeout(0);
       sock.off('data', onData);
       if (!r) sock.destroy();
       resolve(r);
@@ -119,6 +125,8 @@ function readRequest(sock: Socket): Promise<Request | undefined> {
     sock.on('data', onData);
     sock.once('close', () => done(undefined));
     sock.once('error', () => done(undefined));
+    // A client that connects and says nothing would keep the daemon busy for everyone else.
+    sock.setTimeout(5000, () => done(undefined));
   });
 }
 
