@@ -210,4 +210,6 @@ Examples
 
 Exit codes: 0 success · 1 a node failed · 2 usage or configuration error · 130 interrupted.
 \`bevbuild <command> --help\` describes one command. Colours: NO_COLOR=1 turns them off, FORCE_COLOR=1 on.
+Faster repeated commands: export BEVBUILD_DAEMON=1 (a background engine per directory and environment;
+README: "The daemon"). BEVBUILD_TIMING=1 prints where a command's time went.
 Docs: README.md (quick start, configuration reference, troubleshooting).`;
