@@ -236,9 +236,14 @@ try {
   else {
     const id = await engineId();
     const socket = daemonWanted(argv) ? daemonSocket(id) : undefined;
+    // What the socket's key was made of, for a daemon started after the command (which may change both).
+    const keyedAt = {env: {...process.env}, cwd: process.cwd()};
     const answer = socket === undefined ? undefined : await askDaemon(socket, argv);
     if (process.env.BEVBUILD_TIMING && socket) {
-      const what = answer === undefined ? 'none answered; running here and starting one' : answer.busy ? 'busy; running here' : 'answered';
+      const what = answer === undefined ? 'none answered; running here and starting one'
+        : answer.busy ? 'busy; running here'
+        : answer.stale ? `retired (${answer.stale} changed since it was loaded); running here and starting another`
+        : 'answered';
       process.stderr.write(`[timing] daemon: ${what}\n`);
     }
     if (answer?.code !== undefined) process.exitCode = answer.code;
@@ -246,7 +251,7 @@ try {
       const engine = await loadMain(id);
       process.exitCode = await engine.main(argv);
       engine.saveCache?.(argv);
-      if (socket && answer === undefined) startDaemon(socket, fileURLToPath(import.meta.url));
+      if (socket && !answer?.busy) startDaemon(socket, fileURLToPath(import.meta.url), keyedAt);
     }
   }
 } catch (e) {

@@ -38,14 +38,22 @@ export function daemonSocket(engineId, env = process.env) {
   }
   const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
   const vars = Object.entries(env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
-  const key = hash128(JSON.stringify({cwd: process.cwd(), env: vars, node: process.version, execArgv: process.execArgv, engineId, packages: packagesStamp(), process: processFacts()}));
+  // The cwd's inode too: a workspace moved away and another put at its path is another daemon's.
+  let here;
+  try {
+    const st = statSync('.');
+    here = `${process.cwd()}\0${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+  const key = hash128(JSON.stringify({cwd: here, env: vars, node: [process.execPath, process.version], execArgv: process.execArgv, engineId, packages: packagesStamp(), process: processFacts()}));
   const socket = join(base, `${key}.sock`);
   return socket.length <= MAX_SOCKET_PATH ? socket : undefined;
 }
 
 /**
  * What a tool inherits from the process that starts it besides the environment: resource limits
- * (`ulimit`), the cgroup (a SLURM allocation, a CI job, a systemd slice) and the nice level. A
+ * (`ulimit`), the cgroup (a SLURM allocation, a CI job, a systemd slice), the nice level and the umask. A
  * shell that differs in any of them reaches another daemon, whose tools then get the same.
  */
 function processFacts() {
@@ -56,7 +64,7 @@ function processFacts() {
       return '';
     }
   };
-  return [read('/proc/self/limits'), read('/proc/self/cgroup'), getPriority()];
+  return [read('/proc/self/limits'), read('/proc/self/cgroup'), getPriority(), process.umask()];
 }
 
 /**
@@ -78,7 +86,8 @@ function packagesStamp() {
 /**
  * Runs `argv` in the daemon at `socket`, relaying its output and this process's signals.
  * `{code}` when it ran there; `{busy: true}` when the daemon is running another command (run this
- * one here); undefined when no daemon answered before any output (run it here, start a daemon).
+ * one here); `{stale: path}` when code the daemon loaded changed and it retired, or undefined when no
+ * daemon answered before any output (run it here and start a daemon, in both cases).
  */
 export function askDaemon(socket, argv) {
   if (!existsSync(socket)) return Promise.resolve(undefined);
@@ -106,14 +115,17 @@ export function askDaemon(socket, argv) {
       const term = (s) => ({isTTY: Boolean(s.isTTY), columns: s.isTTY ? s.columns : undefined});
       sock.write(`${JSON.stringify({argv, stdout: term(process.stdout), stderr: term(process.stderr)})}\n`);
     });
+    sock.setEncoding('utf8'); // a character split across two reads stays whole
     sock.on('data', (d) => {
-      buf += d.toString('utf8');
+      buf += d;
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const frame = parseFrame(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
         if (frame === undefined) continue;
         heard = true;
+        if ('accepted' in frame) continue;
         if ('busy' in frame) return finish({busy: true});
+        if ('stale' in frame) return finish({stale: frame.stale});
         if ('exit' in frame) return finish({code: frame.exit});
         (frame.fd === 1 ? process.stdout : process.stderr).write(frame.text);
       }
@@ -131,7 +143,7 @@ export function askDaemon(socket, argv) {
   });
 }
 
-/** A daemon's line, checked: `{fd: 1|2, text}`, `{exit: <integer>}` or `{busy: true}`; anything else is ignored. */
+/** A daemon's line, checked: `{accepted}`, `{fd: 1|2, text}`, `{exit: <integer>}`, `{busy}` or `{stale}`; anything else is ignored. */
 function parseFrame(line) {
   let f;
   try {
@@ -140,17 +152,20 @@ function parseFrame(line) {
     return undefined;
   }
   if (f && f.busy === true) return {busy: true};
+  if (f && typeof f.stale === 'string') return {stale: f.stale};
+  if (f && f.accepted === true) return {accepted: true};
   if (f && Number.isInteger(f.exit) && f.exit >= 0 && f.exit < 256) return {exit: f.exit};
   if (f && (f.fd === 1 || f.fd === 2) && typeof f.text === 'string') return f;
   return undefined;
 }
 
 /**
- * Starts a daemon for `socket` in the background (this process's cwd and environment), detached
- * so that it outlives this command and no Ctrl-C of the terminal reaches it. Its own output (only
- * ever a crash) goes to `<socket>.log`. Best effort: without a daemon, commands run in-process.
+ * Starts a daemon for `socket` in the background, detached so that it outlives this command and
+ * no Ctrl-C of the terminal reaches it, with `at`: the environment and cwd the socket's key was
+ * made of (taken before this process ran the command, which a config may change). Its own output
+ * (only ever a crash) goes to `<socket>.log`. Best effort: without a daemon, commands run in-process.
  */
-export function startDaemon(socket, binFile) {
+export function startDaemon(socket, binFile, at) {
   try {
     const log = openSync(`${socket}.log`, 'w', 0o600);
     // A larger young generation: a long-lived engine allocating per command scavenges less (about
@@ -158,7 +173,8 @@ export function startDaemon(socket, binFile) {
     const child = spawn(process.execPath, [...process.execArgv, '--max-semi-space-size=32', binFile], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: {...process.env, BEVBUILD_DAEMON_SERVE: socket},
+      cwd: at.cwd,
+      env: {...at.env, BEVBUILD_DAEMON_SERVE: socket},
     });
     closeSync(log);
     child.on('error', () => undefined);

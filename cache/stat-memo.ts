@@ -57,6 +57,11 @@ const FILE_NAME = 'stat-memo.tsv';
 
 /** A memo handed from one step of a command to the next in the same process (see `handOff`). */
 let handedOff: {memo: StatMemo; file: string} | undefined;
+
+/** Forgets a hand-off the command did not take (its config failed to load): the daemon calls it after each command. */
+export function dropHandOff(): void {
+  handedOff = undefined;
+}
 const HEADER = 'bevbuild-stat-memo\t1';
 /** Length of "\t<64 hex>\t<0|1>" at the end of a memo value. */
 const TAIL = 67;

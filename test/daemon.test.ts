@@ -115,6 +115,18 @@ test('a file the config reads while declaring: the daemon evaluates the config a
   assert.is(d.rig.read('out/a.txt'), 'hello\nv2\n');
 }));
 
+test('what a config changes in process.env while it declares does not carry over to the next command', withTimeout(async () => {
+  await using d = await daemonRig();
+  d.rig.write({'bevbuild.config.ts': CONFIG.replace("const tag = readFileSync(new URL('./tag.txt', import.meta.url), 'utf8').trim();", "process.env.BB_FLAGS = (process.env.BB_FLAGS ?? '') + 'x'; const tag = process.env.BB_FLAGS; void readFileSync;")});
+  await started(d);
+  for (let i = 0; i < 2; i++) {
+    d.rig.write({'in/a.txt': `edit ${i}\n`});
+    const r = await d.rig.exec(['a'], d.env);
+    assert.match(r.stderr, /daemon: answered/);
+    assert.is(d.rig.read('out/a.txt'), `edit ${i}\nx\n`);
+  }
+}));
+
 test('exit codes and streams: a failing tool is 1, a bad target 2, --help on stdout', withTimeout(async () => {
   await using d = await daemonRig();
   await started(d);
@@ -223,6 +235,37 @@ test('an idle daemon exits and removes its socket', withTimeout(async () => {
   for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
   assert.not.ok(alive(pid), 'the idle daemon exited');
   assert.equal(readdirSync(d.env['BEVBUILD_DAEMON_DIR']!).filter((f) => !f.endsWith('.log')), []);
+}));
+
+test('a linked package the config imports is edited: the daemon retires and the next one loads the edit', withTimeout(async () => {
+  await using d = await daemonRig();
+  // An npm workspace or `npm link`: node_modules/acme-tag is a symlink to sources edited in place.
+  d.rig.write({
+    'packages/acme-tag/package.json': '{"name": "acme-tag", "type": "module", "main": "index.js"}\n',
+    'packages/acme-tag/index.js': "export const TAG = 'pkg-v1';\n",
+    'bevbuild.config.ts': CONFIG.replace("const tag = readFileSync(new URL('./tag.txt', import.meta.url), 'utf8').trim();", "import {TAG as tag} from 'acme-tag';"),
+  });
+  mkdirSync(d.rig.path('node_modules'));
+  symlinkSync('../packages/acme-tag', d.rig.path('node_modules/acme-tag'));
+  await started(d);
+  assert.is(d.rig.read('out/a.txt'), 'hello\npkg-v1\n');
+  const warm = await d.rig.exec(['a'], d.env);
+  assert.match(warm.stderr, /daemon: answered/);
+  d.rig.write({'packages/acme-tag/index.js': "export const TAG = 'pkg-v2';\n"});
+  const r = await d.rig.exec(['a'], d.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /daemon: retired \(.*acme-tag\/index\.js changed since it was loaded\)/);
+  assert.is(d.rig.read('out/a.txt'), 'hello\npkg-v2\n');
+  // The retired daemon's successor answers, and retires in turn at the next edit.
+  for (let i = 0; i < 100 && !(await d.rig.exec(['--version'], d.env)).stderr.includes('daemon: answered'); i++) await sleep(50);
+  d.rig.write({'in/a.txt': 'by the successor\n'});
+  const next = await d.rig.exec(['a'], d.env);
+  assert.match(next.stderr, /daemon: answered/);
+  assert.is(d.rig.read('out/a.txt'), 'by the successor\npkg-v2\n');
+  d.rig.write({'packages/acme-tag/index.js': "export const TAG = 'pkg-v3';\n"});
+  const again = await d.rig.exec(['a'], d.env);
+  assert.match(again.stderr, /daemon: retired/);
+  assert.is(d.rig.read('out/a.txt'), 'by the successor\npkg-v3\n');
 }));
 
 /** What out/tree.txt must hold for data/ as it is now. */

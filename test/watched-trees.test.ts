@@ -59,6 +59,20 @@ test('after sync, the kept listing is what a walk finds, through every kind of c
     rmSync(join(data, 'renamed'), {recursive: true});
     renameSync(join(outside, 'other'), join(data, 'renamed'));
     await same('a directory replaced by another of the same name');
+    // Removed and made again at once: ext4 hands the new directory the old one's inode number.
+    for (let i = 0; i < 3; i++) {
+      rmSync(join(data, 'renamed'), {recursive: true});
+      mkdirSync(join(data, 'renamed'));
+      writeFileSync(join(data, `renamed/again${i}.txt`), `again ${i}`);
+      await same(`a directory removed and made again (${i})`);
+    }
+    rmSync(join(data, 'renamed'), {recursive: true});
+    writeFileSync(join(data, 'renamed'), 'now a file');
+    await same('a directory turned into a file');
+    rmSync(join(data, 'renamed'));
+    mkdirSync(join(data, 'renamed'));
+    writeFileSync(join(data, 'renamed/back.txt'), 'back');
+    await same('and back into a directory');
     mkdirSync(join(outside, 'data2'));
     writeFileSync(join(outside, 'data2/only.txt'), 'only');
     renameSync(data, join(outside, 'old-data'));
@@ -69,6 +83,8 @@ test('after sync, the kept listing is what a walk finds, through every kind of c
     await same('a hard link added');
     writeFileSync(join(outside, 'linked.txt'), 'two!');
     await same('the hard-linked file written through its other name');
+    // (A link made from outside to a file listed before, then written through, is not seen: see
+    // the module comment of watched-trees.ts.)
     rmSync(join(data, 'linked.txt'));
     writeFileSync(join(outside, 'target.txt'), 'first');
     symlinkSync(join(outside, 'target.txt'), join(data, 'link.txt'));

@@ -13,14 +13,18 @@
  *
  * Wire format, one JSON object per line. Client: `{argv, stdout, stderr}` (the ClientTerminal of
  * each), then `{"signal":"SIGINT"}` for Ctrl-C (or SIGTERM, SIGHUP: the engine treats them alike).
- * Daemon: `{fd, text}` for output, then `{exit}`; or only `{"busy":true}`.
+ * Daemon: `{"accepted":true}`, then `{fd, text}` for output, then `{exit}`; or only `{"busy":true}`
+ * (another command is running) or `{"stale": <path>}` (code it loaded changed: it is retiring).
  */
 import {createServer, type Socket} from 'node:net';
 import {readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {routeStdio, type ClientTerminal} from './request-stdio.ts';
 import {restartTiming} from '../timing.ts';
-import {useTreeLister} from '../../cache/stat-memo.ts';
+import {dropHandOff, useTreeLister} from '../../cache/stat-memo.ts';
+import {forgetGitRoots} from '../provenance/git.ts';
+import {forgetToolchainFacts} from '../provenance/collect.ts';
 import {WatchedTrees} from './watched-trees.ts';
+import {LoadedFiles} from './loaded-files.ts';
 
 const MAX_REQUESTS = 200;
 const DEFAULT_IDLE_S = 900;
@@ -42,6 +46,12 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   const server = createServer({allowHalfOpen: true});
   const finished = new Promise<void>((resolve) => server.on('close', resolve));
   let ino = 0;
+  // Packages a config imports stay loaded: a command finds out first whether one changed since.
+  const loaded = LoadedFiles.start();
+  if (!loaded) {
+    process.stderr.write(`bevbuild daemon: Node ${process.version} has no module hooks (node:module register); not serving\n`);
+    return;
+  }
   // Directory inputs listed from memory while inotify says nothing changed (watched-trees.ts).
   const trees = process.env['BEVBUILD_DAEMON_WATCH'] === '0' ? undefined : new WatchedTrees(`${socketPath}.cookies`);
   useTreeLister(trees);
@@ -79,7 +89,19 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
     clearTimeout(idle);
     pending++;
     readRequest(sock).then((req) => {
-      chain = chain.then(() => (req ? serveOne(sock, req, main) : undefined)).finally(() => {
+      chain = chain.then(async () => {
+        if (!req) return;
+        // Code this daemon loaded was changed since: it retires, and the client runs the command
+        // itself and starts a daemon that loads what is there now.
+        const stale = loaded.changed();
+        if (stale !== undefined) {
+          stop();
+          return void sock.end(`${JSON.stringify({stale})}\n`);
+        }
+        const started = Date.now();
+        await serveOne(sock, req, main);
+        await loaded.settle(started);
+      }).finally(() => {
         pending--;
         served++;
         if (stopping || served >= MAX_REQUESTS) stop();
@@ -104,8 +126,10 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
 function readRequest(sock: Socket): Promise<Request | undefined> {
   return new Promise((resolve) => {
     let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
+    // Decoded by the stream: a character split across two reads stays whole.
+    sock.setEncoding('utf8');
+    const onData = (d: string) => {
+      buf += d;
       const nl = buf.indexOf('\n');
       if (nl < 0) {
         if (buf.length > 1 << 20) done(undefined);
@@ -113,7 +137,7 @@ function readRequest(sock: Socket): Promise<Request | undefined> {
       }
       sock.off('data', onData);
       const rest = buf.slice(nl + 1);
-      if (rest) sock.unshift(Buffer.from(rest, 'utf8'));
+      if (rest) sock.unshift(rest);
       done(parseRequest(buf.slice(0, nl)));
     };
     const done = (r: Request | undefined) => {
@@ -160,8 +184,8 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
     process.emit('SIGINT');
   };
   let buf = '';
-  const onData = (d: Buffer) => {
-    buf += d.toString('utf8');
+  const onData = (d: string) => {
+    buf += d;
     for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
@@ -179,7 +203,14 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
   };
   const exitListeners = new Set(process.listeners('exit'));
   const argv = process.argv;
+  // What a config may change while it declares, as it may in a process of its own: put back after.
+  const env = {...process.env};
+  const cwd = process.cwd();
+  const umask = process.umask();
   process.argv = [argv[0]!, argv[1]!, ...req.argv];
+  // From here on the command's outcome is the daemon's to tell: a client that loses the daemon
+  // after this line reports an unknown outcome instead of running the command again itself.
+  send({accepted: true});
   const unroute = routeStdio((fd, text) => send({fd, text}), req);
   restartTiming();
   let code: number;
@@ -200,6 +231,13 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
     }
     unroute();
     process.argv = argv;
+    restoreEnv(env);
+    process.chdir(cwd);
+    process.umask(umask);
+    // Caches a command of its own would have started empty.
+    dropHandOff();
+    forgetGitRoots();
+    forgetToolchainFacts();
     sock.off('data', onData);
     sock.off('end', onGone);
     sock.off('close', onGone);
@@ -207,4 +245,10 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
   }
   send({exit: code});
   sock.end();
+}
+
+/** Makes `process.env` hold exactly `saved` again, in place (a new object would lose its coercion to strings). */
+function restoreEnv(saved: NodeJS.ProcessEnv): void {
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  for (const [k, v] of Object.entries(saved)) if (process.env[k] !== v) process.env[k] = v;
 }

@@ -12,13 +12,17 @@
  *    does not report that. Overflowing takes that many events queued unread, all of which are
  *    delivered before the drop; so fewer than half of them delivered since the last sync proves
  *    that none were lost. More, or no cookie within a second: every listing is walked afresh.
+ *    Events still queued for a watch that is closed are dropped by libuv uncounted, so closing
+ *    any watch also means every listing is walked afresh at the next sync.
  *  - inotify sees what happens through the watched directories. Not trusted, so walked every
- *    time as before: a tree holding a symlink (its target may change elsewhere) or a file with
- *    another hard link (written through the other name, no event here), a tree on a filesystem
- *    that is not local (NFS, FUSE, 9p, SMB: changes made by other machines raise no event), and a
- *    tree of more than MAX_DIRS directories (a watch each). Writes through a shared writable mmap
- *    raise no event either; as for Bazel's and Buck2's file watchers, that is the one case left,
- *    and `BEVBUILD_DAEMON=0` (or no daemon) walks every file.
+ *    time as before: a tree holding a symlink (its target may change elsewhere), a file with
+ *    another hard link (written through the other name, no event here), a directory of another
+ *    filesystem (a mount), a tree on a filesystem that is not local (NFS, FUSE, 9p, SMB: changes
+ *    made by other machines raise no event), and a tree of more than MAX_DIRS directories.
+ *  - Not seen, as by the file watchers of Bazel, Buck2 and Watchman: writes through a shared
+ *    writable mmap; a hard link made to a listed file from outside the tree after it was listed,
+ *    then written through that name; a filesystem mounted inside the tree after it was listed.
+ *    `BEVBUILD_DAEMON_WATCH=0` (or no daemon) walks every file.
  */
 import {lstatSync, mkdirSync, readdirSync, rmSync, statfsSync, watch, writeFileSync, readFileSync, type FSWatcher, type Stats} from 'node:fs';
 import {join} from 'node:path';
@@ -36,8 +40,10 @@ interface Tree {
   root: string;
   /** The root's "dev:ino": a directory renamed into its place is another tree. */
   id: string;
-  /** Watched directory → its watch, and its inode (a directory renamed over it is another one). */
-  dirs: Map<string, {w: FSWatcher; ino: number}>;
+  /** The root's device: a directory of another one is a mount, whose changes raise no event here. */
+  dev: number;
+  /** Watched directory → its watch. */
+  dirs: Map<string, FSWatcher>;
   /** File → its path under the root and its stat at the last look. */
   files: Map<string, {rel: string; st: Stats}>;
   /** Paths an event named since the last look, or 'all' (look at everything again). */
@@ -55,6 +61,8 @@ export class WatchedTrees implements TreeLister {
   readonly #waiting = new Map<string, () => void>();
   readonly #overflowAt: number;
   #events = 0;
+  /** A watch was closed since the last sync: events queued for it went uncounted. */
+  #closed = false;
   #cookies = 0;
 
   /** Cookies go to `cookieDir`, a directory of the daemon's own (made here). */
@@ -96,8 +104,9 @@ export class WatchedTrees implements TreeLister {
       this.#waiting.delete(name);
       rmSync(join(this.#cookieDir, name), {force: true});
     }
-    if (!ok || this.#events >= this.#overflowAt) for (const t of this.#trees.values()) t.dirty = 'all';
+    if (!ok || this.#closed || this.#events >= this.#overflowAt) for (const t of this.#trees.values()) t.dirty = 'all';
     this.#events = 0;
+    this.#closed = false;
   }
 
   /** Lists `absDir` as cache/tree.ts's walkTree does, from the kept listing where it is still true. */
@@ -133,15 +142,15 @@ export class WatchedTrees implements TreeLister {
     if (!LOCAL_FS.has(statfsSync(root).type)) throw new Untrusted();
     const st = lstatSync(root);
     if (!st.isDirectory()) throw new Untrusted(); // a symlink to a directory, say
-    const tree: Tree = {root, id: `${st.dev}:${st.ino}`, dirs: new Map(), files: new Map(), dirty: new Set()};
+    const tree: Tree = {root, id: `${st.dev}:${st.ino}`, dev: st.dev, dirs: new Map(), files: new Map(), dirty: new Set()};
     this.#trees.set(root, tree);
     while (this.#trees.size > MAX_TREES) this.#drop(this.#trees.keys().next().value!);
-    this.#addDir(tree, root, st.ino);
+    this.#addDir(tree, root);
     return tree;
   }
 
   /** Watches `dir` (before listing it: nothing created meanwhile goes unseen), then lists it. */
-  #addDir(tree: Tree, dir: string, ino: number): void {
+  #addDir(tree: Tree, dir: string): void {
     if (tree.dirs.size >= MAX_DIRS) throw new Untrusted();
     const w = watch(dir, (_type, name) => {
       this.#events++;
@@ -150,7 +159,7 @@ export class WatchedTrees implements TreeLister {
       else tree.dirty.add(`${dir}/${name.toString()}`);
     });
     w.on('error', () => (tree.dirty = 'all'));
-    tree.dirs.set(dir, {w, ino});
+    tree.dirs.set(dir, w);
     for (const name of readdirSync(dir)) this.#look(tree, `${dir}/${name}`);
   }
 
@@ -158,13 +167,16 @@ export class WatchedTrees implements TreeLister {
   #look(tree: Tree, abs: string): void {
     const st = lstatSync(abs, {throwIfNoEntry: false});
     if (st?.isSymbolicLink()) throw new Untrusted();
-    if (!st?.isDirectory() || tree.dirs.get(abs)?.ino !== st.ino) this.#forgetDir(tree, abs);
+    if (st && st.dev !== tree.dev) throw new Untrusted(); // a mount inside the tree
+    // An event named it: whatever is there now is listed afresh, even a directory of the same
+    // inode number (a removed directory's number is reused at once by a new one).
+    this.#forgetDir(tree, abs);
     if (st?.isFile()) {
       if (st.nlink > 1) throw new Untrusted();
       tree.files.set(abs, {rel: abs.slice(tree.root.length + 1), st});
     } else {
       tree.files.delete(abs); // gone, or a FIFO or socket (not content, as walkTree says)
-      if (st?.isDirectory() && !tree.dirs.has(abs)) this.#addDir(tree, abs, st.ino);
+      if (st?.isDirectory()) this.#addDir(tree, abs);
     }
   }
 
@@ -178,9 +190,10 @@ export class WatchedTrees implements TreeLister {
   #forgetDir(tree: Tree, dir: string): void {
     if (!tree.dirs.has(dir)) return;
     const prefix = `${dir}/`;
-    for (const [d, {w}] of tree.dirs) {
+    for (const [d, w] of tree.dirs) {
       if (d === dir || d.startsWith(prefix)) {
         w.close();
+        this.#closed = true;
         tree.dirs.delete(d);
       }
     }
@@ -190,7 +203,8 @@ export class WatchedTrees implements TreeLister {
   #drop(root: string): void {
     const tree = this.#trees.get(root);
     if (!tree) return;
-    for (const {w} of tree.dirs.values()) w.close();
+    for (const w of tree.dirs.values()) w.close();
+    this.#closed ||= tree.dirs.size > 0;
     this.#trees.delete(root);
   }
 }

@@ -156,6 +156,11 @@ async function producerProvenance(ctx: EngineContext, node: GraphNode): Promise<
 
 const toolchainCache = new Map<string, Promise<{outputs: OutputEntry[]; fingerprint: Record<string, unknown>} | undefined>>();
 
+/** Forgets the toolchain facts gathered so far: the daemon calls it after each command. */
+export function forgetToolchainFacts(): void {
+  toolchainCache.clear();
+}
+
 /**
  * What a toolchain is, from its fingerprint markers: the interpreter, a digest of the installed
  * distributions (and the OpenVINO version), and — where the env holds OpenVINO's libraries — their

@@ -14,6 +14,11 @@ const run = promisify(execFile);
 
 /** Directory → enclosing work-tree root ('' when none). */
 const rootOf = new Map<string, string>();
+
+/** Forgets the work-tree roots found so far (a `git init` may come between two commands of the daemon). */
+export function forgetGitRoots(): void {
+  rootOf.clear();
+}
 interface RepoState {
   commit: string;
   uri: string | undefined;
