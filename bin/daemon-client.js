@@ -4,7 +4,7 @@
 // exactly what the client's own process would. The first command of a kind runs in the client's process as usual and starts
 // the daemon for the next one. Plain JavaScript: the bin loads it before the engine.
 import {spawn} from 'node:child_process';
-import {closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync} from 'node:fs';
+import {closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {connect} from 'node:net';
 import {getPriority, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -166,6 +166,7 @@ function parseFrame(line) {
  * (only ever a crash) goes to `<socket>.log`. Best effort: without a daemon, commands run in-process.
  */
 export function startDaemon(socket, binFile, at) {
+  retireOldest(dirname(socket));
   try {
     const log = openSync(`${socket}.log`, 'w', 0o600);
     // A larger young generation: a long-lived engine allocating per command scavenges less (about
@@ -181,5 +182,32 @@ export function startDaemon(socket, binFile, at) {
     child.unref();
   } catch {
     // no daemon this time
+  }
+}
+
+/** Daemons one user keeps at once: every other environment (an `OLDPWD` after a `cd` too) is another one. */
+const MAX_DAEMONS = 8;
+
+/**
+ * Makes room for one more daemon in `dir`: stops the longest-running ones beyond MAX_DAEMONS - 1
+ * (SIGTERM: one busy with a command finishes it first). A pid file is trusted only when /proc
+ * says that process is the daemon of that very socket: a reused pid is never signalled.
+ */
+function retireOldest(dir) {
+  let pids;
+  try {
+    pids = readdirSync(dir).filter((f) => f.endsWith('.sock.pid')).map((f) => ({file: join(dir, f), since: statSync(join(dir, f)).mtimeMs}));
+  } catch {
+    return;
+  }
+  pids.sort((a, b) => a.since - b.since);
+  for (const {file} of pids.slice(0, Math.max(0, pids.length - (MAX_DAEMONS - 1)))) {
+    try {
+      const pid = Number(readFileSync(file, 'utf8'));
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+      if (Number.isInteger(pid) && pid > 0 && environ.includes(`BEVBUILD_DAEMON_SERVE=${file.slice(0, -'.pid'.length)}`)) process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone already, or not ours to stop
+    }
   }
 }

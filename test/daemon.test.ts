@@ -216,6 +216,26 @@ test('another environment is another daemon; garbage on the socket is dropped', 
   assert.is(d.rig.read('out/a.txt'), 'after junk\nv1\n');
 }));
 
+test('at most 8 daemons per user: a ninth environment stops the longest-running one', withTimeout(async () => {
+  await using d = await daemonRig();
+  const dir = d.env['BEVBUILD_DAEMON_DIR']!;
+  const pids: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const r = await d.rig.exec(['--version'], {...d.env, BB_WHICH: String(i)});
+    assert.is(r.code, 0, r.stderr);
+    let fresh: number | undefined;
+    for (let k = 0; k < 200 && fresh === undefined; k++) {
+      fresh = daemonPids(dir).find((p) => !pids.includes(p));
+      if (fresh === undefined) await sleep(50);
+    }
+    assert.ok(fresh, `daemon ${i} started`);
+    pids.push(fresh!);
+  }
+  for (let i = 0; i < 200 && alive(pids[0]!); i++) await sleep(50);
+  assert.not.ok(alive(pids[0]!), 'the first daemon was stopped');
+  assert.ok(pids.slice(1).every(alive), 'the other eight run');
+}));
+
 test('a daemon killed with -9 leaves a socket nobody answers: the build runs in-process and starts another', withTimeout(async () => {
   await using d = await daemonRig();
   const pid = await started(d);
