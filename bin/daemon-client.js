@@ -10,6 +10,13 @@ import {getPriority, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {hash128} from './noop-fast.js';
 
+/**
+ * Variables a shell changes as it goes (`cd` sets OLDPWD, a subshell SHLVL): not part of a
+ * daemon's key, but sent with each command and set for its duration, so that the command still sees
+ * exactly the client's environment.
+ */
+export const PER_COMMAND_VARS = ['OLDPWD', 'SHLVL'];
+
 /** Commands that hold a terminal or a server of their own: always run in the client's process. */
 const OWN_PROCESS = new Set(['watch', 'ui']);
 /** A unix socket's path is limited to 107 bytes on Linux. */
@@ -36,7 +43,7 @@ export function daemonSocket(engineId, env = process.env) {
   } catch {
     return undefined;
   }
-  const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD']);
+  const skip = new Set(['_', 'BEVBUILD_ENGINE_ID', 'BEVBUILD_ZOD', ...PER_COMMAND_VARS]);
   const vars = Object.entries(env).filter(([k]) => !skip.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
   // The cwd's inode too: a workspace moved away and another put at its path is another daemon's.
   let here;
@@ -113,7 +120,8 @@ export function askDaemon(socket, argv) {
     sock.on('connect', () => {
       for (const s of signals) process.on(s, onSignal);
       const term = (s) => ({isTTY: Boolean(s.isTTY), columns: s.isTTY ? s.columns : undefined});
-      sock.write(`${JSON.stringify({argv, stdout: term(process.stdout), stderr: term(process.stderr)})}\n`);
+      const vars = Object.fromEntries(PER_COMMAND_VARS.map((k) => [k, process.env[k] ?? null]));
+      sock.write(`${JSON.stringify({argv, stdout: term(process.stdout), stderr: term(process.stderr), vars})}\n`);
     });
     sock.setEncoding('utf8'); // a character split across two reads stays whole
     sock.on('data', (d) => {
@@ -185,7 +193,7 @@ export function startDaemon(socket, binFile, at) {
   }
 }
 
-/** Daemons one user keeps at once: every other environment (an `OLDPWD` after a `cd` too) is another one. */
+/** Daemons one user keeps at once: every other environment is another one. */
 const MAX_DAEMONS = 8;
 
 /**

@@ -127,6 +127,17 @@ test('what a config changes in process.env while it declares does not carry over
   }
 }));
 
+test('a cd between commands (another OLDPWD) reaches the same daemon, whose command sees the new value', withTimeout(async () => {
+  await using d = await daemonRig();
+  d.rig.write({'bevbuild.config.ts': CONFIG.replace("const tag = readFileSync(new URL('./tag.txt', import.meta.url), 'utf8').trim();", "const tag = process.env.OLDPWD ?? 'unset'; void readFileSync;")});
+  d.env['OLDPWD'] = '/first';
+  await started(d);
+  d.rig.write({'in/a.txt': 'after cd\n'});
+  const r = await d.rig.exec(['a'], {...d.env, OLDPWD: '/second'});
+  assert.match(r.stderr, /daemon: answered/);
+  assert.is(d.rig.read('out/a.txt'), 'after cd\n/second\n');
+}));
+
 test('exit codes and streams: a failing tool is 1, a bad target 2, --help on stdout', withTimeout(async () => {
   await using d = await daemonRig();
   await started(d);

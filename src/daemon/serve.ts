@@ -34,7 +34,12 @@ interface Request {
   argv: string[];
   stdout: ClientTerminal;
   stderr: ClientTerminal;
+  /** The client's values of the variables left out of the daemon's key (bin/daemon-client.js PER_COMMAND_VARS); null: unset. */
+  vars: Record<string, string | null>;
 }
+
+/** The variables a request may set for its command: exactly those the client leaves out of the key. */
+const PER_COMMAND_VARS = new Set(['OLDPWD', 'SHLVL']);
 
 /** Serves requests on the unix socket `socketPath` until idle; resolves when the daemon should exit. */
 export async function serveDaemon(socketPath: string, main: (argv: string[]) => Promise<number>): Promise<void> {
@@ -166,7 +171,9 @@ function parseRequest(line: string): Request | undefined {
     typeof t === 'object' && t !== null && typeof (t as ClientTerminal).isTTY === 'boolean' &&
     ((t as ClientTerminal).columns === undefined || Number.isInteger((t as ClientTerminal).columns));
   if (!Array.isArray(r.argv) || !r.argv.every((a) => typeof a === 'string') || !term(r.stdout) || !term(r.stderr)) return undefined;
-  return {argv: r.argv, stdout: r.stdout, stderr: r.stderr};
+  const vars = r.vars;
+  if (typeof vars !== 'object' || vars === null || !Object.entries(vars).every(([k, v]) => PER_COMMAND_VARS.has(k) && (v === null || typeof v === 'string'))) return undefined;
+  return {argv: r.argv, stdout: r.stdout, stderr: r.stderr, vars};
 }
 
 /**
@@ -208,6 +215,10 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
   const cwd = process.cwd();
   const umask = process.umask();
   process.argv = [argv[0]!, argv[1]!, ...req.argv];
+  for (const [k, v] of Object.entries(req.vars)) {
+    if (v === null) delete process.env[k];
+    else process.env[k] = v;
+  }
   // From here on the command's outcome is the daemon's to tell: a client that loses the daemon
   // after this line reports an unknown outcome instead of running the command again itself.
   send({accepted: true});
