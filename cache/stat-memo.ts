@@ -62,6 +62,24 @@ let handedOff: {memo: StatMemo; file: string} | undefined;
 export function dropHandOff(): void {
   handedOff = undefined;
 }
+
+/**
+ * Memos kept open for the next command of this process (the daemon's): memo file → the memo, while
+ * the file is as this process left it. Sound however old: every entry maps a stat stamp to the
+ * digest of the bytes it was computed from, and a stamp that no longer matches is simply a miss.
+ */
+let kept: Map<string, StatMemo> | undefined;
+
+/** Keeps every memo this process opens for its next `open` of the same file (the daemon turns it on). */
+export function keepMemosOpen(): void {
+  kept ??= new Map();
+}
+
+/** The memo file's identity, or '' when it is missing: another process's write changes it. */
+function fileStamp(file: string): string {
+  const st = statSync(file, {throwIfNoEntry: false});
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '';
+}
 const HEADER = 'bevbuild-stat-memo\t1';
 /** Length of "\t<64 hex>\t<0|1>" at the end of a memo value. */
 const TAIL = 67;
@@ -107,6 +125,8 @@ export class StatMemo {
   quietly: <T>(step: () => T) => T = (step) => step();
   /** Answers of a `digestPaths` moments ago, each given once more (see `handOff`). */
   readonly #seeded = new Map<string, PathDigest>();
+  /** fileStamp of the memo file when this memo last read or wrote it (kept memos only). */
+  #leftAs = '';
 
   private constructor(file: string, entries: Map<string, string>, racyWindowMs: number, lines: number) {
     this.#file = file;
@@ -121,6 +141,10 @@ export class StatMemo {
     const given = handedOff;
     handedOff = undefined;
     if (given && given.file === file && opts.racyWindowMs === undefined) return given.memo;
+    const keep = kept && opts.racyWindowMs === undefined ? kept : undefined;
+    const old = keep?.get(file);
+    if (old && old.#leftAs === fileStamp(file)) return old.#forNextCommand();
+    const leftAs = keep ? fileStamp(file) : ''; // before the read: a write in between means a reload next time
     const entries = new Map<string, string>();
     const text = await readFile(file, 'latin1').catch(() => '');
     let lines = 0;
@@ -142,7 +166,23 @@ export class StatMemo {
         pos = nl + 1;
       }
     }
-    return new StatMemo(file, entries, opts.racyWindowMs ?? 1000, lines);
+    const memo = new StatMemo(file, entries, opts.racyWindowMs ?? 1000, lines);
+    if (keep) {
+      memo.#leftAs = leftAs;
+      keep.set(file, memo);
+    }
+    return memo;
+  }
+
+  /** This kept memo, as a fresh `open` would hand it out: the last command's wrappers and counts gone. */
+  #forNextCommand(): this {
+    // The no-op recorder (src/engine/noop-stamp.ts) sets both on the instance for its own command.
+    delete (this as Partial<Pick<StatMemo, 'digestPaths'>>).digestPaths;
+    this.quietly = (step) => step();
+    this.stats.hits = 0;
+    this.stats.misses = 0;
+    this.#seeded.clear();
+    return this;
   }
 
   /** Number of memoized paths. */
@@ -325,6 +365,7 @@ export class StatMemo {
       await appendFile(this.#file, text, 'latin1');
       this.#lines += changed.size + 1;
       changed.clear();
+      if (kept?.get(this.#file) === this) this.#leftAs = fileStamp(this.#file);
       return;
     }
     const rows: string[] = [HEADER];
@@ -343,6 +384,7 @@ export class StatMemo {
     }
     this.#lines = rows.length - 1;
     changed.clear();
+    if (kept?.get(this.#file) === this) this.#leftAs = fileStamp(this.#file);
   }
 }
 

@@ -20,7 +20,7 @@ import {createServer, type Socket} from 'node:net';
 import {readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {routeStdio, type ClientTerminal} from './request-stdio.ts';
 import {restartTiming} from '../timing.ts';
-import {dropHandOff, useTreeLister} from '../../cache/stat-memo.ts';
+import {dropHandOff, keepMemosOpen, useTreeLister} from '../../cache/stat-memo.ts';
 import {forgetGitRoots} from '../provenance/git.ts';
 import {forgetToolchainFacts} from '../provenance/collect.ts';
 import {WatchedTrees} from './watched-trees.ts';
@@ -60,6 +60,7 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   // Directory inputs listed from memory while inotify says nothing changed (watched-trees.ts).
   const trees = process.env['BEVBUILD_DAEMON_WATCH'] === '0' ? undefined : new WatchedTrees(`${socketPath}.cookies`);
   useTreeLister(trees);
+  keepMemosOpen(); // the stat memo's file is parsed once, not per command
 
   const stop = () => {
     if (stopping) return;
