@@ -78,6 +78,14 @@ test('after sync, the kept listing is what a walk finds, through every kind of c
     renameSync(data, join(outside, 'old-data'));
     renameSync(join(outside, 'data2'), data);
     await same('the root replaced');
+    // The root removed and made again (its inode number reused), then written: nothing above it watches.
+    rmSync(data, {recursive: true});
+    mkdirSync(data);
+    writeFileSync(join(data, 'new.txt'), 'NEW');
+    await same('the root removed and made again');
+    writeFileSync(join(data, 'new.txt'), 'EDITED');
+    await same('a file in the remade root written');
+    writeFileSync(join(data, 'only.txt'), 'only');
     writeFileSync(join(outside, 'linked.txt'), 'one');
     linkSync(join(outside, 'linked.txt'), join(data, 'linked.txt'));
     await same('a hard link added');

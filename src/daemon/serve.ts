@@ -17,7 +17,7 @@
  * (another command is running) or `{"stale": <path>}` (code it loaded changed: it is retiring).
  */
 import {createServer, type Socket} from 'node:net';
-import {readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {closeSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {routeStdio, type ClientTerminal} from './request-stdio.ts';
 import {restartTiming} from '../timing.ts';
 import {dropHandOff, keepMemosOpen, useTreeLister} from '../../cache/stat-memo.ts';
@@ -51,8 +51,18 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   const server = createServer({allowHalfOpen: true});
   const finished = new Promise<void>((resolve) => server.on('close', resolve));
   let ino = 0;
+  closeInheritedFds();
   // Packages a config imports stay loaded: a command finds out first whether one changed since.
+  // Registered from `/`: on Node 20, module.register() waits forever when the cwd is gone (a
+  // workspace removed just after its first command), and such a daemon would never idle out.
+  const cwd = process.cwd();
+  process.chdir('/');
   const loaded = LoadedFiles.start();
+  try {
+    process.chdir(cwd);
+  } catch {
+    return; // the workspace is gone: nothing to serve
+  }
   if (!loaded) {
     process.stderr.write(`bevbuild daemon: Node ${process.version} has no module hooks (node:module register); not serving\n`);
     return;
@@ -82,6 +92,13 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
     idle = setTimeout(stop, idleMs);
     idle.unref();
   };
+  // Another daemon started at the same moment renamed its socket over ours: no client reaches this
+  // one any more, so it leaves now rather than when idle.
+  const owner = setInterval(() => {
+    if (statSync(socketPath, {throwIfNoEntry: false})?.ino !== ino && pending === 0) stop();
+  }, 5000);
+  owner.unref();
+  server.on('close', () => clearInterval(owner));
   let pending = 0;
   // `kill <daemon>`: stop now when idle, else after the request at hand (whose own handler stops its tools).
   process.on('SIGTERM', () => (pending === 0 ? stop() : (stopping = true)));
@@ -99,7 +116,7 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
         if (!req) return;
         // Code this daemon loaded was changed since: it retires, and the client runs the command
         // itself and starts a daemon that loads what is there now.
-        const stale = loaded.changed();
+        const stale = loaded.changed() ?? cwdGone(cwd);
         if (stale !== undefined) {
           stop();
           return void sock.end(`${JSON.stringify({stale})}\n`);
@@ -263,4 +280,40 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
 function restoreEnv(saved: NodeJS.ProcessEnv): void {
   for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
   for (const [k, v] of Object.entries(saved)) if (process.env[k] !== v) process.env[k] = v;
+}
+
+/**
+ * The working directory as a path, when it no longer names the directory this daemon is in (removed,
+ * or removed and made again): its commands would act on a directory nobody can see.
+ */
+function cwdGone(cwd: string): string | undefined {
+  const here = statSync('.', {throwIfNoEntry: false});
+  const there = statSync(cwd, {throwIfNoEntry: false});
+  return here && there && here.dev === there.dev && here.ino === there.ino && here.nlink > 0 ? undefined : cwd;
+}
+
+/**
+ * Closes the descriptors this process inherited from the shell that started its first client (a
+ * `2> >(…)` pipe, a job runner's pipe): kept open, they would hold that reader open for as long as
+ * the daemon lives, and every tool it runs would inherit them too. Node's own are close-on-exec.
+ */
+function closeInheritedFds(): void {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return; // not Linux
+  }
+  for (const name of fds) {
+    const fd = Number(name);
+    if (!(fd > 2)) continue;
+    try {
+      // Pipes, sockets and terminals only (what keeps a reader waiting); not a file some library opened.
+      if (!/^(pipe:|socket:|\/dev\/(pts|tty))/.test(readlinkSync(`/proc/self/fd/${fd}`))) continue;
+      const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (flags !== undefined && (parseInt(flags, 8) & 0o2000000) === 0) closeSync(fd); // no O_CLOEXEC
+    } catch {
+      // closed meanwhile (the directory listing's own descriptor)
+    }
+  }
 }

@@ -12,8 +12,10 @@
  *    does not report that. Overflowing takes that many events queued unread, all of which are
  *    delivered before the drop; so fewer than half of them delivered since the last sync proves
  *    that none were lost. More, or no cookie within a second: every listing is walked afresh.
- *    Events still queued for a watch that is closed are dropped by libuv uncounted, so closing
- *    any watch also means every listing is walked afresh at the next sync.
+ *    Events still queued for a watch that is closed would be dropped by libuv uncounted, so a
+ *    watch no longer needed is retired, not closed: it keeps counting until the next cookie has
+ *    been seen, and only then closes (what is queued for it after that instant goes uncounted;
+ *    the half-queue margin is for that).
  *  - inotify sees what happens through the watched directories. Not trusted, so walked every
  *    time as before: a tree holding a symlink (its target may change elsewhere), a file with
  *    another hard link (written through the other name, no event here), a directory of another
@@ -25,7 +27,7 @@
  *    `BEVBUILD_DAEMON_WATCH=0` (or no daemon) walks every file.
  */
 import {lstatSync, mkdirSync, readdirSync, rmSync, statfsSync, watch, writeFileSync, readFileSync, type FSWatcher, type Stats} from 'node:fs';
-import {join} from 'node:path';
+import {basename, join} from 'node:path';
 import {walkTree} from '../../cache/tree.ts';
 import type {TreeLister} from '../../cache/stat-memo.ts';
 
@@ -61,8 +63,8 @@ export class WatchedTrees implements TreeLister {
   readonly #waiting = new Map<string, () => void>();
   readonly #overflowAt: number;
   #events = 0;
-  /** A watch was closed since the last sync: events queued for it went uncounted. */
-  #closed = false;
+  /** Watches no longer needed, still counting events until the next sync's cookie. */
+  #retired: FSWatcher[] = [];
   #cookies = 0;
 
   /** Cookies go to `cookieDir`, a directory of the daemon's own (made here). */
@@ -104,9 +106,9 @@ export class WatchedTrees implements TreeLister {
       this.#waiting.delete(name);
       rmSync(join(this.#cookieDir, name), {force: true});
     }
-    if (!ok || this.#closed || this.#events >= this.#overflowAt) for (const t of this.#trees.values()) t.dirty = 'all';
+    if (!ok || this.#events >= this.#overflowAt) for (const t of this.#trees.values()) t.dirty = 'all';
     this.#events = 0;
-    this.#closed = false;
+    if (ok) for (const w of this.#retired.splice(0)) w.close();
   }
 
   /** Lists `absDir` as cache/tree.ts's walkTree does, from the kept listing where it is still true. */
@@ -133,6 +135,7 @@ export class WatchedTrees implements TreeLister {
   /** Releases every watch. */
   close(): void {
     for (const root of [...this.#trees.keys()]) this.#drop(root);
+    for (const w of this.#retired.splice(0)) w.close();
     this.#cookieWatch.close();
     rmSync(this.#cookieDir, {recursive: true, force: true});
   }
@@ -152,10 +155,12 @@ export class WatchedTrees implements TreeLister {
   /** Watches `dir` (before listing it: nothing created meanwhile goes unseen), then lists it. */
   #addDir(tree: Tree, dir: string): void {
     if (tree.dirs.size >= MAX_DIRS) throw new Untrusted();
-    const w = watch(dir, (_type, name) => {
+    const w: FSWatcher = watch(dir, (_type, name) => {
       this.#events++;
-      if (tree.dirty === 'all') return;
-      if (name === null) tree.dirty = 'all';
+      if (tree.dirty === 'all' || tree.dirs.get(dir) !== w) return; // retired: counting only
+      // null, or the watched root's own name (libuv names a directory's own removal or move by
+      // its basename): the root itself changed, and nothing watches it from above.
+      if (name === null || (dir === tree.root && name.toString() === basename(dir))) tree.dirty = 'all';
       else tree.dirty.add(`${dir}/${name.toString()}`);
     });
     w.on('error', () => (tree.dirty = 'all'));
@@ -192,8 +197,7 @@ export class WatchedTrees implements TreeLister {
     const prefix = `${dir}/`;
     for (const [d, w] of tree.dirs) {
       if (d === dir || d.startsWith(prefix)) {
-        w.close();
-        this.#closed = true;
+        this.#retired.push(w);
         tree.dirs.delete(d);
       }
     }
@@ -203,8 +207,8 @@ export class WatchedTrees implements TreeLister {
   #drop(root: string): void {
     const tree = this.#trees.get(root);
     if (!tree) return;
-    for (const w of tree.dirs.values()) w.close();
-    this.#closed ||= tree.dirs.size > 0;
+    this.#retired.push(...tree.dirs.values());
+    tree.dirs.clear();
     this.#trees.delete(root);
   }
 }
