@@ -242,6 +242,7 @@ try {
     if (process.env.BEVBUILD_TIMING && socket) {
       const what = answer === undefined ? 'none answered; running here and starting one'
         : answer.busy ? 'busy; running here'
+        : answer.declined ? `declined (the config imports ${answer.declined}); running here`
         : answer.stale ? `retired (${answer.stale} changed since it was loaded); running here and starting another`
         : 'answered';
       process.stderr.write(`[timing] daemon: ${what}\n`);
@@ -251,7 +252,7 @@ try {
       const engine = await loadMain(id);
       process.exitCode = await engine.main(argv);
       engine.saveCache?.(argv);
-      if (socket && !answer?.busy) startDaemon(socket, fileURLToPath(import.meta.url), keyedAt);
+      if (socket && !answer?.busy && !answer?.declined) startDaemon(socket, fileURLToPath(import.meta.url), keyedAt);
     }
   }
 } catch (e) {

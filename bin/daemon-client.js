@@ -93,10 +93,13 @@ function packagesStamp() {
 /**
  * Runs `argv` in the daemon at `socket`, relaying its output and this process's signals.
  * `{code}` when it ran there; `{busy: true}` when the daemon is running another command (run this
- * one here); `{stale: path}` when code the daemon loaded changed and it retired, or undefined when no
- * daemon answered before any output (run it here and start a daemon, in both cases).
+ * one here); `{declined: path}` when a daemon found that this config imports a package of its own
+ * (run it here, start none); `{stale: path}` when code the daemon loaded changed and it retired, or
+ * undefined when no daemon answered before any output (run it here and start a daemon, in both cases).
  */
 export function askDaemon(socket, argv) {
+  const declined = declinedFor(socket);
+  if (declined !== undefined) return Promise.resolve({declined});
   if (!existsSync(socket)) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const sock = connect(socket);
@@ -149,6 +152,20 @@ export function askDaemon(socket, argv) {
     sock.on('error', gone);
     sock.on('close', gone);
   });
+}
+
+/** How long a daemon's refusal of a config that imports packages of its own stands before another try. */
+const DECLINED_MS = 3600_000;
+
+/** The package that made a daemon of this socket decline, within the last DECLINED_MS; else undefined. */
+function declinedFor(socket) {
+  try {
+    const file = `${socket}.declined`;
+    if (Date.now() - statSync(file).mtimeMs > DECLINED_MS) return undefined;
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A daemon's line, checked: `{accepted}`, `{fd: 1|2, text}`, `{exit: <integer>}`, `{busy}` or `{stale}`; anything else is ignored. */

@@ -24,7 +24,7 @@ import {dropHandOff, keepMemosOpen, useTreeLister} from '../../cache/stat-memo.t
 import {forgetGitRoots} from '../provenance/git.ts';
 import {forgetToolchainFacts} from '../provenance/collect.ts';
 import {WatchedTrees} from './watched-trees.ts';
-import {LoadedFiles} from './loaded-files.ts';
+import {LoadedFiles, ownCodeDirs} from './loaded-files.ts';
 
 const MAX_REQUESTS = 200;
 const DEFAULT_IDLE_S = 900;
@@ -63,6 +63,7 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   } catch {
     return; // the workspace is gone: nothing to serve
   }
+  const own = ownCodeDirs();
   if (!loaded) {
     process.stderr.write(`bevbuild daemon: Node ${process.version} has no module hooks (node:module register); not serving\n`);
     return;
@@ -124,6 +125,12 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
         const started = Date.now();
         await serveOne(sock, req, main);
         await loaded.settle(started);
+        const foreign = loaded.foreign(own);
+        if (foreign !== undefined) {
+          // This command loaded the package afresh, as a process of its own would; a next one would not.
+          writeFileSync(`${socketPath}.declined`, `${foreign}\n`);
+          stop();
+        }
       }).finally(() => {
         pending--;
         served++;
