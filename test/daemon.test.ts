@@ -4,7 +4,7 @@
  * a config evaluated anew each time; another environment never served by the same daemon; and a
  * daemon that is gone, garbage on its socket or a killed client never loses a build.
  */
-import {linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -13,6 +13,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
+import {everyKindOfChange} from './util/tree-changes.ts';
 import {API, BEVBUILD, WorkspaceRig} from './util/workspace-rig.ts';
 
 const test = suite('daemon');
@@ -321,51 +322,7 @@ test('a directory input kept by the daemon\'s watcher: every kind of change is s
     assert.match(r.stderr, /daemon: answered/, what);
     assert.is(d.rig.read('out/tree.txt'), listing(data), what);
   };
-  await check('first look (the daemon lists and watches data/)');
-  await check('no change');
-  // Same size, mtime put back: only the ctime and the inotify event tell.
-  const {mtime} = statSync(join(data, 'x.txt'));
-  writeFileSync(join(data, 'x.txt'), 'X');
-  utimesSync(join(data, 'x.txt'), mtime, mtime);
-  await check('a file rewritten in place, mtime restored');
-  mkdirSync(join(data, 'new/deep'), {recursive: true});
-  writeFileSync(join(data, 'new/deep/z.txt'), 'z');
-  await check('a new directory with a file');
-  writeFileSync(join(data, 'new/deep/z2.txt'), 'z2');
-  await check('a file added inside the new directory');
-  rmSync(join(data, 'sub'), {recursive: true});
-  await check('a directory removed');
-  mkdirSync(join(outside, 'sub'));
-  writeFileSync(join(outside, 'sub/moved.txt'), 'moved');
-  renameSync(join(outside, 'sub'), join(data, 'sub'));
-  await check('a directory moved in');
-  renameSync(join(data, 'new'), join(data, 'renamed'));
-  await check('a directory renamed inside the tree');
-  // The root replaced by another directory (no watched parent sees it).
-  mkdirSync(join(outside, 'data2'));
-  writeFileSync(join(outside, 'data2/only.txt'), 'only');
-  renameSync(data, join(outside, 'old-data'));
-  renameSync(join(outside, 'data2'), data);
-  await check('the root replaced');
-  // A hard link from outside: written through the other name, no event in data/.
-  writeFileSync(join(outside, 'linked.txt'), 'one');
-  linkSync(join(outside, 'linked.txt'), join(data, 'linked.txt'));
-  await check('a hard link added');
-  writeFileSync(join(outside, 'linked.txt'), 'two');
-  await check('the hard-linked file written through its other name');
-  rmSync(join(data, 'linked.txt'));
-  // A symlink to a file outside: its target changes elsewhere.
-  writeFileSync(join(outside, 'target.txt'), 'first');
-  symlinkSync(join(outside, 'target.txt'), join(data, 'link.txt'));
-  await check('a symlink added');
-  writeFileSync(join(outside, 'target.txt'), 'second');
-  await check('the symlink target written');
-  rmSync(join(data, 'link.txt'));
-  // Written the moment before each build: the cookie makes the daemon see every earlier event.
-  for (let i = 0; i < 8; i++) {
-    writeFileSync(join(data, 'only.txt'), `burst ${i}`);
-    await check(`write ${i} right before the build`);
-  }
+  await everyKindOfChange(data, outside, check, 8);
 }));
 
 test.run();
