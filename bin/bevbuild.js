@@ -16,7 +16,6 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, st
 import {createRequire} from 'node:module';
 import {basename, dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
-import {askDaemon, daemonSocket, daemonWanted, startDaemon} from './daemon-client.js';
 import {engineSources, fastNoop} from './noop-fast.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -235,10 +234,12 @@ try {
   if (replayed !== undefined) process.exitCode = replayed;
   else {
     const id = await engineId();
-    const socket = daemonWanted(argv) ? daemonSocket(id) : undefined;
+    // Loaded only when asked for: node:net and the rest stay off the path of every other start.
+    const daemon = process.env.BEVBUILD_DAEMON === '1' ? await import('./daemon-client.js') : undefined;
+    const socket = daemon?.daemonWanted(argv) ? daemon.daemonSocket(id) : undefined;
     // What the socket's key was made of, for a daemon started after the command (which may change both).
     const keyedAt = {env: {...process.env}, cwd: process.cwd()};
-    const answer = socket === undefined ? undefined : await askDaemon(socket, argv);
+    const answer = socket === undefined ? undefined : await daemon.askDaemon(socket, argv);
     if (process.env.BEVBUILD_TIMING && socket) {
       const what = answer === undefined ? 'none answered; running here and starting one'
         : answer.busy ? 'busy; running here'
@@ -252,7 +253,7 @@ try {
       const engine = await loadMain(id);
       process.exitCode = await engine.main(argv);
       engine.saveCache?.(argv);
-      if (socket && !answer?.busy && !answer?.declined) startDaemon(socket, fileURLToPath(import.meta.url), keyedAt);
+      if (socket && !answer?.busy && !answer?.declined) daemon.startDaemon(socket, fileURLToPath(import.meta.url), keyedAt);
     }
   }
 } catch (e) {

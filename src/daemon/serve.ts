@@ -7,12 +7,14 @@
  * client's arguments, its terminal (request-stdio.ts) and its signals; the config is evaluated
  * anew (load-config.ts imports it under a fresh URL), and the engine's own checks decide what is
  * fresh, as in a cold process. What the daemon keeps is code, not answers. It serves one command
- * at a time: a client that finds it busy runs its command itself. The daemon exits after `BEVBUILD_DAEMON_IDLE_S` seconds without requests (900),
- * after MAX_REQUESTS requests (every config evaluation stays in the ESM cache), on SIGTERM, or
- * when its socket was taken over by a newer daemon.
+ * at a time: a client that finds it busy runs its command itself. The daemon exits after
+ * `BEVBUILD_DAEMON_IDLE_S` seconds without requests (900), after MAX_REQUESTS requests (every
+ * config evaluation stays in the ESM cache), on SIGTERM, when its socket was taken over by a newer
+ * daemon or its cwd is gone, and when code it loaded changed or the config imports a package of
+ * its own (loaded-files.ts).
  *
- * Wire format, one JSON object per line. Client: `{argv, stdout, stderr}` (the ClientTerminal of
- * each), then `{"signal":"SIGINT"}` for Ctrl-C (or SIGTERM, SIGHUP: the engine treats them alike).
+ * Wire format, one JSON object per line. Client: `{argv, stdout, stderr, vars}` (the ClientTerminal
+ * of each; the PER_COMMAND_VARS values), then `{"signal":"SIGINT"}` for Ctrl-C (or SIGTERM, SIGHUP: the engine treats them alike).
  * Daemon: `{"accepted":true}`, then `{fd, text}` for output, then `{exit}`; or only `{"busy":true}`
  * (another command is running) or `{"stale": <path>}` (code it loaded changed: it is retiring).
  */
@@ -25,6 +27,7 @@ import {forgetGitRoots} from '../provenance/git.ts';
 import {forgetToolchainFacts} from '../provenance/collect.ts';
 import {WatchedTrees} from './watched-trees.ts';
 import {LoadedFiles, ownCodeDirs} from './loaded-files.ts';
+import {PER_COMMAND_VARS as CLIENT_PER_COMMAND_VARS} from '../../bin/daemon-client.js';
 
 const MAX_REQUESTS = 200;
 const DEFAULT_IDLE_S = 900;
@@ -39,7 +42,7 @@ interface Request {
 }
 
 /** The variables a request may set for its command: exactly those the client leaves out of the key. */
-const PER_COMMAND_VARS = new Set(['OLDPWD', 'SHLVL']);
+const PER_COMMAND_VARS = new Set<string>(CLIENT_PER_COMMAND_VARS);
 
 /** Serves requests on the unix socket `socketPath` until idle; resolves when the daemon should exit. */
 export async function serveDaemon(socketPath: string, main: (argv: string[]) => Promise<number>): Promise<void> {
