@@ -116,6 +116,58 @@ test('a file the config reads while declaring: the daemon evaluates the config a
   assert.is(d.rig.read('out/a.txt'), 'hello\nv2\n');
 }));
 
+test('a declaration kept between commands: used while what it read holds, made anew when a read file changes, and replayed into the no-op stamp', withTimeout(async () => {
+  await using d = await daemonRig();
+  await started(d);
+  await sleep(1100); // past the racy window: files read within a second of declaring are not trusted
+  const build = async (edit: string) => {
+    d.rig.write({'in/a.txt': `${edit}\n`}); // an edited source input: the analysis only asks whether it exists
+    const r = await d.rig.exec(['a'], d.env);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, /daemon: answered/);
+    return r.stderr;
+  };
+  assert.not.match(await build('e1'), /config kept/, 'the daemon\'s first command evaluates');
+  assert.match(await build('e2'), /config kept \(daemon\)/);
+  assert.is(d.rig.read('out/a.txt'), 'e2\nv1\n');
+  d.rig.write({'tag.txt': 'v2\n'});
+  assert.not.match(await build('e3'), /config kept/, 'a file the config read changed');
+  assert.is(d.rig.read('out/a.txt'), 'e3\nv2\n');
+  await sleep(1100);
+  assert.not.match(await build('e4'), /config kept/, 'v2 was too new to trust when it was read');
+  await sleep(1100);
+  // A no-op with the kept declaration: the stamp it leaves must name the file the config read.
+  const noop = await d.rig.exec(['a'], d.env);
+  assert.match(noop.stderr, /config kept \(daemon\)/);
+  const stamp = JSON.parse(d.rig.read('.bevbuild/state/noop-stamp.json')) as {observed: [string, string][]};
+  assert.ok(stamp.observed.some(([p]) => p.endsWith('/tag.txt')), JSON.stringify(stamp.observed));
+  d.rig.write({'tag.txt': 'v3\n'});
+  const after = await d.rig.exec(['a'], d.env);
+  assert.is(after.code, 0, after.stderr);
+  assert.is(d.rig.read('out/a.txt'), 'e4\nv3\n');
+  // A deleted source input: the kept declaration no longer holds, and the analysis says so.
+  await sleep(1100);
+  await build('e5');
+  rmSync(d.rig.path('in/a.txt'));
+  const gone = await d.rig.exec(['a'], d.env);
+  assert.is(gone.code, 2, gone.stderr);
+  assert.match(gone.stderr, /in\/a\.txt" does not exist/);
+}));
+
+test('a config that logs while it declares is evaluated (and logs) at every command', withTimeout(async () => {
+  await using d = await daemonRig();
+  d.rig.write({'bevbuild.config.ts': CONFIG.replace('export default', "console.error('declaring now');\nexport default")});
+  await started(d);
+  await sleep(1100);
+  for (let i = 0; i < 3; i++) {
+    d.rig.write({'in/a.txt': `log ${i}\n`});
+    const r = await d.rig.exec(['a'], d.env);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, /daemon: answered/);
+    assert.match(r.stderr, /declaring now/, `command ${i}`);
+  }
+}));
+
 test('what a config changes in process.env while it declares does not carry over to the next command', withTimeout(async () => {
   await using d = await daemonRig();
   d.rig.write({'bevbuild.config.ts': CONFIG.replace("const tag = readFileSync(new URL('./tag.txt', import.meta.url), 'utf8').trim();", "process.env.BB_FLAGS = (process.env.BB_FLAGS ?? '') + 'x'; const tag = process.env.BB_FLAGS; void readFileSync;")});

@@ -23,6 +23,7 @@ import {closeSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, 
 import {routeStdio, type ClientTerminal} from './request-stdio.ts';
 import {restartTiming} from '../timing.ts';
 import {dropHandOff, keepMemosOpen, useTreeLister} from '../../cache/stat-memo.ts';
+import {keepDeclarations} from '../engine/declaration-memo.ts';
 import {forgetGitRoots} from '../provenance/git.ts';
 import {forgetToolchainFacts} from '../provenance/collect.ts';
 import {WatchedTrees} from './watched-trees.ts';
@@ -75,6 +76,7 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   const trees = process.env['BEVBUILD_DAEMON_WATCH'] === '0' ? undefined : new WatchedTrees(`${socketPath}.cookies`);
   useTreeLister(trees);
   keepMemosOpen(); // the stat memo's file is parsed once, not per command
+  keepDeclarations(); // the config is evaluated again only when something it read changed
 
   const stop = () => {
     if (stopping) return;

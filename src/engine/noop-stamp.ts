@@ -31,11 +31,10 @@ import {CONFIG_FILE} from '../config/find-workspace.ts';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import {FAST_FILE, invocationKey as fastKey, writeFastStamp} from '../../bin/noop-fast.js';
 import {READ, ReadRecorder} from './read-recorder.ts';
+import {pathStamp as stampOf, RACY_MS} from './path-stamp.ts';
 
 const FORMAT = 1;
 const FILE = 'noop-stamp.json';
-/** A file changed this recently may change again within the same timestamp tick: not trusted. */
-const RACY_MS = 1000;
 
 interface Stamp {
   format: number;
@@ -65,19 +64,6 @@ export function noopEligible(opts: Options, inWatch: boolean): boolean {
 function invocationKey(opts: Options): string {
   const env = Object.entries(process.env).filter(([k]) => k !== '_').sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256').update(JSON.stringify({opts, cwd: process.cwd(), env})).digest('hex');
-}
-
-/** lstat stamp of a path, the target's too for a symlink. */
-function stampOf(abs: string): {stamp: string; newestMs: number} {
-  const one = (st: fs.Stats | undefined) => (st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}` : 'missing');
-  try {
-    const l = fs.lstatSync(abs, {throwIfNoEntry: false});
-    const t = l?.isSymbolicLink() ? fs.statSync(abs, {throwIfNoEntry: false}) : undefined;
-    const newestMs = Math.max(l ? Math.max(l.mtimeMs, l.ctimeMs) : 0, t ? Math.max(t.mtimeMs, t.ctimeMs) : 0);
-    return {stamp: l?.isSymbolicLink() ? `${one(l)}>${one(t)}` : one(l), newestMs};
-  } catch (e) {
-    return {stamp: `error:${(e as NodeJS.ErrnoException).code ?? 'unknown'}`, newestMs: 0};
-  }
 }
 
 /**

@@ -43,6 +43,28 @@ function pathOf(p: unknown): string | undefined {
 /** Whether node:fs options ask for a recursive listing (`readdir(p, {recursive: true})`). */
 const isRecursive = (o: unknown) => typeof o === 'object' && o !== null && (o as {recursive?: unknown}).recursive === true;
 
+/** Recorders not yet restored, newest last (they nest: each wraps what the previous one put in place). */
+const recording = new Set<ReadRecorder>();
+
+/**
+ * Tells every active recorder about reads made earlier (by a declaration the daemon kept instead of
+ * evaluating the config again, declaration-memo.ts), as if they had happened now.
+ */
+export function replayReads(seen: ReadonlyMap<string, number>): void {
+  for (const r of recording) for (const [p, kind] of seen) r.seen.set(p, (r.seen.get(p) ?? 0) | kind);
+}
+
+/** Runs `step` with every active recorder quiet: checks of bevbuild's own that are not reads of the build. */
+export function unrecorded<T>(step: () => T): T {
+  const was = [...recording].map((r) => [r, r.quiet] as const);
+  for (const [r] of was) r.quiet = true;
+  try {
+    return step();
+  } finally {
+    for (const [r, q] of was) r.quiet = q;
+  }
+}
+
 export class ReadRecorder {
   /** Absolute path → READ bits. */
   readonly seen = new Map<string, number>();
@@ -81,12 +103,14 @@ export class ReadRecorder {
       }
     }, false);
     syncBuiltinESMExports();
+    recording.add(this);
   }
 
-  /** Puts node:fs, child_process and worker_threads back. */
+  /** Puts node:fs, child_process and worker_threads back (a nested recorder must be restored first). */
   restore(): void {
     for (const undo of this.#restores.splice(0).reverse()) undo();
     syncBuiltinESMExports();
+    recording.delete(this);
   }
 
   #note(p: unknown, kind: number): void {

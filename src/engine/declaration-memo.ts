@@ -1,0 +1,147 @@
+/**
+ * The daemon's declaration memo (issue 12): the evaluated config and the analysed graph, kept from
+ * one command to the next in a long-lived process, and used again instead of evaluating the config
+ * while nothing the declaration depended on changed. Evaluating 1,000 rule calls and analysing
+ * them is a third of a planning run's time in the daemon.
+ *
+ * A kept declaration is used only when all of this is equal to when it was made:
+ *  - the workspace root, the command line (a config may read `process.argv`), the working directory,
+ *    the umask and the whole environment;
+ *  - the lstat stamp of every path the config and the analysis read through node:fs (the config's
+ *    sources through config-cache.json, files and directories a rule read while declaring), none of
+ *    them written within RACY_MS of the recording; for a path only tested for existence (the
+ *    analysis tests every source input), whether it exists.
+ * It is not kept at all when the declaration could not be followed or had effects a reuse would not
+ * repeat: a program or worker thread started (read-recorder.ts), output written (a config that
+ * logs), the environment, working directory or umask changed, or a diagnostic. Code the config
+ * imports is not stamped here: the daemon retires when a module it loaded changes (loaded-files.ts).
+ * A declaration that depends on the clock or on randomness is taken as it was first evaluated, as
+ * the no-op stamp already does.
+ */
+import {existsSync} from 'node:fs';
+import type {LoadedConfigSpec} from '../config/define-config.ts';
+import {loadConfig} from '../config/load-config.ts';
+import type {Diagnostic} from '../diagnostics.ts';
+import {analyze} from '../graph/analyze.ts';
+import type {Graph} from '../graph/graph.ts';
+import type {Result} from '../result.ts';
+import {mark} from '../timing.ts';
+import {pathStamp, RACY_MS} from './path-stamp.ts';
+import {READ, ReadRecorder, replayReads, unrecorded} from './read-recorder.ts';
+
+/** A workspace's evaluated config and its analysed graph. */
+export interface Declaration {
+  spec: LoadedConfigSpec;
+  configFile: string;
+  graph: Graph;
+}
+
+interface Kept {
+  key: string;
+  value: Declaration;
+  /** Every path read while declaring, with how it was read (for recorders active at reuse). */
+  seen: Map<string, number>;
+  stamps: [string, string][];
+}
+
+let keeping = false;
+let kept: Kept | undefined;
+
+/** From now on, declarations are kept between commands (the daemon calls this once). */
+export function keepDeclarations(): void {
+  keeping = true;
+}
+
+/** Loads the config and analyses it, or uses the declaration kept from a previous command. */
+export async function declare(root: string): Promise<Result<Declaration, Diagnostic[]>> {
+  if (!keeping) return evaluate(root);
+  const key = keyOf(root);
+  const was = kept;
+  kept = undefined; // kept again only once it is proven to hold, or made afresh
+  // The check itself is not what the build read: a no-op stamp recorded around this command gets
+  // the declaration's reads as they were made (their kinds matter, see noop-stamp.ts).
+  if (was?.key === key && unrecorded(() => was.stamps.every(([p, s]) => stampOf(p, was.seen.get(p)!).stamp === s))) {
+    replayReads(was.seen);
+    mark('config kept (daemon)');
+    kept = was;
+    return {ok: true, value: was.value};
+  }
+  const started = Date.now();
+  const before = {key, cwd: process.cwd(), umask: process.umask()};
+  const reads = new ReadRecorder();
+  const output = new OutputWatch();
+  let out: Result<Declaration, Diagnostic[]>;
+  try {
+    out = await evaluate(root, output);
+  } finally {
+    reads.restore();
+    output.pause();
+  }
+  if (!out.ok || reads.impure || output.wrote || keyOf(root) !== before.key || process.cwd() !== before.cwd || process.umask() !== before.umask) return out;
+  const stamps: [string, string][] = [];
+  for (const [p, kinds] of reads.seen) {
+    const {stamp, newestMs} = stampOf(p, kinds);
+    if (newestMs > started - RACY_MS) return out;
+    stamps.push([p, stamp]);
+  }
+  kept = {key, value: out.value, seen: new Map(reads.seen), stamps};
+  return out;
+}
+
+/** Loads and analyses, with the timing marks of both phases (outside the output watch). */
+async function evaluate(root: string, output?: OutputWatch): Promise<Result<Declaration, Diagnostic[]>> {
+  const loaded = await loadConfig(root);
+  output?.pause();
+  mark('config loaded');
+  output?.resume();
+  if (!loaded.ok) return loaded;
+  const graph = analyze(root, loaded.value.file, loaded.value.spec);
+  output?.pause();
+  mark('graph analysed');
+  if (!graph.ok) return graph;
+  return {ok: true, value: {spec: loaded.value.spec, configFile: loaded.value.file, graph: graph.value}};
+}
+
+/**
+ * A path's stamp for what was asked of it: whether it exists, when that is all (the analysis asks
+ * it of every source input, and an edited input must not make the declaration racy), else its
+ * lstat stamp.
+ */
+function stampOf(p: string, kinds: number): {stamp: string; newestMs: number} {
+  return kinds === READ.exists ? {stamp: existsSync(p) ? 'exists' : 'missing', newestMs: 0} : pathStamp(p);
+}
+
+/** What the declaration depended on besides files: root, command line, cwd, umask and environment. */
+function keyOf(root: string): string {
+  const env = Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify({root, argv: process.argv.slice(2), cwd: process.cwd(), umask: process.umask(), env});
+}
+
+/** Notes whether anything is written to stdout or stderr (a config that logs must log every time). */
+class OutputWatch {
+  wrote = false;
+  readonly #undo: (() => void)[] = [];
+
+  constructor() {
+    this.resume();
+  }
+
+  /** Watches both streams' `write` (an own property while the daemon routes a request's output). */
+  resume(): void {
+    for (const stream of [process.stdout, process.stderr]) {
+      const own = Object.getOwnPropertyDescriptor(stream, 'write');
+      const write = stream.write;
+      const watch = this;
+      stream.write = function (this: unknown, ...a: unknown[]) {
+        watch.wrote = true;
+        return (write as (...x: unknown[]) => boolean).apply(this, a);
+      } as typeof stream.write;
+      this.#undo.push(() => (own ? Object.defineProperty(stream, 'write', own) : delete (stream as {write?: unknown}).write));
+    }
+  }
+
+  /** Puts the streams back exactly as they were. */
+  pause(): void {
+    for (const undo of this.#undo.splice(0).reverse()) undo();
+  }
+}
