@@ -154,6 +154,24 @@ test('a declaration kept between commands: used while what it read holds, made a
   assert.match(gone.stderr, /in\/a\.txt" does not exist/);
 }));
 
+test('a config that calls process.exit: the client exits with its code and all its output, the daemon with it', withTimeout(async () => {
+  await using d = await daemonRig();
+  d.rig.write({'bevbuild.config.ts': CONFIG.replace('export default', "if (tag === 'exit') { for (let i = 0; i < 20000; i++) console.log(`line ${i} ${'x'.repeat(60)}`); process.exit(3); }\nexport default")});
+  const pid = await started(d);
+  d.rig.write({'tag.txt': 'exit\n'});
+  const r = await d.rig.exec(['a'], d.env);
+  assert.match(r.stderr, /daemon: answered/);
+  assert.is(r.code, 3, r.stderr);
+  assert.is(r.stdout.split('\n').filter((l) => l.startsWith('line ')).length, 20000, 'every line before the exit');
+  assert.not.match(r.stderr, /daemon stopped/);
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
+  assert.not.ok(alive(pid), 'the daemon ended with the command');
+  d.rig.write({'tag.txt': 'v1\n'});
+  const next = await d.rig.exec(['a'], d.env);
+  assert.is(next.code, 0, next.stderr);
+  assert.match(next.stderr, /daemon: none answered/);
+}));
+
 test('a config that logs while it declares is evaluated (and logs) at every command', withTimeout(async () => {
   await using d = await daemonRig();
   d.rig.write({'bevbuild.config.ts': CONFIG.replace('export default', "console.error('declaring now');\nexport default")});

@@ -115,6 +115,9 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
     // daemon (`status` during a long build answers now; a second build waits on the workspace lock
     // and says so), instead of waiting here unseen.
     if (pending > 0 || stopping) return void sock.end('{"busy":true}\n');
+    // Blocking writes, as Node's own stdout has on a pipe: what the command wrote is with the client
+    // before anything after it happens (a process.exit included, see serveOne).
+    (sock as unknown as {_handle?: {setBlocking?: (on: boolean) => number}})._handle?.setBlocking?.(true);
     clearTimeout(idle);
     pending++;
     readRequest(sock).then((req) => {
@@ -128,7 +131,7 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
           return void sock.end(`${JSON.stringify({stale})}\n`);
         }
         const started = Date.now();
-        await serveOne(sock, req, main);
+        await serveOne(sock, req, main, stop);
         await loaded.settle(started);
         const foreign = loaded.foreign(own);
         if (foreign !== undefined) {
@@ -210,8 +213,10 @@ function parseRequest(line: string): Request | undefined {
  * Runs one command for the client on `sock`. A `{signal}` line is delivered as SIGINT to the
  * command (the engine's own handlers stop the tools); a client gone before the answer is a Ctrl-C.
  * Listeners the command left on the process's `exit` are its end-of-process cleanups: they run now.
+ * A command that calls `process.exit` ends the daemon, as it would its own process, once the client
+ * has the code (`retire` first, so that no new client is accepted meanwhile).
  */
-async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Promise<number>): Promise<void> {
+async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Promise<number>, retire: () => void): Promise<void> {
   if (sock.destroyed) return;
   let interrupted = false;
   // Once: the engine's second interrupt means "exit at once", which here would end the daemon.
@@ -254,6 +259,16 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
   send({accepted: true});
   const unroute = routeStdio((fd, text) => send({fd, text}), req);
   restartTiming();
+  // A command (a config, a rule) that calls process.exit ends its process: this one, after telling
+  // the client the code, so that the client exits as the command's own process would have.
+  const exit = process.exit;
+  process.exit = ((c?: number | string | null) => {
+    const n = Number(c ?? process.exitCode ?? 0);
+    process.exit = exit;
+    retire();
+    send({exit: Number.isInteger(n) ? n : 1});
+    exit(0);
+  }) as typeof process.exit;
   let code: number;
   try {
     code = await main(req.argv);
@@ -261,6 +276,7 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
     process.stderr.write(`bevbuild: internal error (this is a bug, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
     code = 1;
   } finally {
+    process.exit = exit;
     for (const l of process.listeners('exit')) {
       if (exitListeners.has(l)) continue;
       process.removeListener('exit', l);
