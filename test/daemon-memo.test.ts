@@ -11,6 +11,8 @@ import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {closeHashPool} from '../cache/digest.ts';
 import {keepMemosOpen, StatMemo} from '../cache/stat-memo.ts';
+import {keepStateOpen, NodeState} from '../src/engine/node-state.ts';
+import type {KeyRecord} from '../src/engine/action-key.ts';
 
 const test = suite('daemon-memo');
 
@@ -42,6 +44,33 @@ test('a kept memo: the same one while its file is untouched, a fresh one after a
     assert.is(third.stats.hits, 1, 'from the file');
   } finally {
     await closeHashPool();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test('kept state files: a command\'s unsaved changes do not leak into the next, another writer\'s are read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bevbuild-kept-state-'));
+  try {
+    keepStateOpen();
+    const entry = (key: string) => ({key, outputs: [], builtAt: 'then', keyRecord: {rule: {name: 'r', version: 1}} as unknown as KeyRecord});
+    const writer = NodeState.load(dir);
+    writer.set('a', entry('k1'));
+    writer.save();
+    await sleep(1100); // older than the racy window, so that the parse is kept
+    const first = NodeState.load(dir);
+    assert.is(first.get('a')?.key, 'k1');
+    assert.ok(first.keyRecord('a'));
+    first.set('b', entry('k2')); // a dry run's decision, never saved
+    first.delete('a');
+    const second = NodeState.load(dir);
+    assert.is(second.get('a')?.key, 'k1', 'the kept parse is unchanged');
+    assert.is(second.get('b'), undefined);
+    assert.ok(second.keyRecord('a'));
+    assert.is(second.keyRecord('b'), undefined);
+    second.set('a', entry('k3'));
+    second.save(); // a new file renamed into place: another stamp
+    assert.is(NodeState.load(dir).get('a')?.key, 'k3');
+  } finally {
     rmSync(dir, {recursive: true, force: true});
   }
 });

@@ -24,6 +24,7 @@ import {routeStdio, type ClientTerminal} from './request-stdio.ts';
 import {restartTiming} from '../timing.ts';
 import {dropHandOff, keepMemosOpen, useTreeLister} from '../../cache/stat-memo.ts';
 import {keepDeclarations} from '../engine/declaration-memo.ts';
+import {keepStateOpen} from '../engine/node-state.ts';
 import {forgetGitRoots} from '../provenance/git.ts';
 import {forgetToolchainFacts} from '../provenance/collect.ts';
 import {WatchedTrees} from './watched-trees.ts';
@@ -77,6 +78,7 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   useTreeLister(trees);
   keepMemosOpen(); // the stat memo's file is parsed once, not per command
   keepDeclarations(); // the config is evaluated again only when something it read changed
+  keepStateOpen(); // nodes.json and key-records.json are parsed again only when written
 
   const stop = () => {
     if (stopping) return;

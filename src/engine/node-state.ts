@@ -7,11 +7,12 @@
  * It is only an accelerator and an explanation aid: the store's action records are the source of
  * truth, so a lost or corrupt state file costs re-checks, never wrong results.
  */
-import {mkdirSync, readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import type {OutputEntry} from '../../cache/local-store.ts';
 import type {KeyRecord} from './action-key.ts';
+import {RACY_MS} from './path-stamp.ts';
 
 const FORMAT = 2;
 
@@ -41,7 +42,8 @@ export class NodeState {
     // use, and a full schema pass over thousands of entries would dominate a no-op build.
     const parsed = readJson(join(stateDir, 'nodes.json'));
     if (parsed?.['format'] === FORMAT && parsed['nodes'] && typeof parsed['nodes'] === 'object') {
-      const nodes = parsed['nodes'] as Record<string, NodeStateEntry>;
+      // A copy of the map (not of its entries, which are replaced, never changed): a kept parse stays as read.
+      const nodes = {...(parsed['nodes'] as Record<string, NodeStateEntry>)};
       if (Object.values(nodes).every((n) => typeof n?.key === 'string' && Array.isArray(n.outputs))) return new NodeState(stateDir, nodes);
     }
     return new NodeState(stateDir, {});
@@ -55,7 +57,7 @@ export class NodeState {
   keyRecord(id: string): KeyRecord | undefined {
     if (!this.#records) {
       const parsed = readJson(join(this.#dir, 'key-records.json'));
-      this.#records = parsed?.['format'] === FORMAT && parsed['records'] && typeof parsed['records'] === 'object' ? (parsed['records'] as Record<string, KeyRecord>) : {};
+      this.#records = parsed?.['format'] === FORMAT && parsed['records'] && typeof parsed['records'] === 'object' ? {...(parsed['records'] as Record<string, KeyRecord>)} : {};
     }
     return this.#records[id];
   }
@@ -91,7 +93,31 @@ export class NodeState {
   }
 }
 
+/** Parsed state files kept by a long-lived process (the daemon), by path, with the stamp they were read at. */
+let keptFiles: Map<string, {stamp: string; value: Record<string, unknown> | undefined}> | undefined;
+
+/**
+ * From now on, `nodes.json` and `key-records.json` are parsed again only when their stamp changed
+ * (every write of ours renames a new file into place); the daemon calls this once.
+ */
+export function keepStateOpen(): void {
+  keptFiles ??= new Map();
+}
+
 function readJson(file: string): Record<string, unknown> | undefined {
+  if (!keptFiles) return parseJson(file);
+  const st = statSync(file, {throwIfNoEntry: false});
+  const stamp = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : 'missing';
+  const kept = keptFiles.get(file);
+  if (st && kept?.stamp === stamp) return kept.value;
+  keptFiles.delete(file);
+  const value = parseJson(file);
+  // Not a file written within the racy window: another write in the same tick could keep its stamp.
+  if (st && Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > RACY_MS) keptFiles.set(file, {stamp, value});
+  return value;
+}
+
+function parseJson(file: string): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
