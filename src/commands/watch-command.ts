@@ -5,8 +5,8 @@
  *                          ▲                             │ change
  *                          └─────────── done ──── queued ◀┘
  *
- * A change during a run queues exactly one rerun. An edit of bevbuild.config.ts re-analyses the
- * workspace (a broken config prints its diagnostics and waits for the next edit). Each build says
+ * A change during a run queues exactly one rerun. An edit of bevbuild.config.ts (or of a file it
+ * read while declaring) re-analyses the workspace (a broken config prints its diagnostics and waits for the next edit). Each build says
  * which files changed. bevbuild's own writes never trigger a build: outputs, the directories they
  * live in, the temp siblings a restore renames into place and `.bevbuild/` are ignored.
  */
@@ -15,6 +15,8 @@ import {basename, relative} from 'node:path';
 import {isTempSibling} from '../../cache/stray-temps.ts';
 import type {Options} from '../cli-options.ts';
 import {CONFIG_FILE} from '../config/find-workspace.ts';
+import {keepDeclarations} from '../engine/declaration-memo.ts';
+import {keepStateOpen} from '../engine/node-state.ts';
 import {buildCommand} from './build-command.ts';
 
 const DEBOUNCE_MS = 300;
@@ -27,6 +29,10 @@ export function ownWrite(rel: string, outputs: Iterable<string>): boolean {
 }
 
 export async function watchCommand(opts: Options, signal: AbortSignal): Promise<number> {
+  // A long-lived process, as the daemon: the config is evaluated again only when something it read
+  // changed (declaration-memo.ts), the state files parsed again only when written.
+  keepDeclarations();
+  keepStateOpen();
   let state: 'watching' | 'debouncing' | 'running' | 'queued' = 'debouncing';
   let timer: NodeJS.Timeout | undefined;
   let configChanged = false;
