@@ -18,7 +18,8 @@
  * A declaration that depends on the clock or on randomness is taken as it was first evaluated, as
  * the no-op stamp already does.
  */
-import {existsSync} from 'node:fs';
+import {existsSync, lstatSync} from 'node:fs';
+import {dirname} from 'node:path';
 import type {LoadedConfigSpec} from '../config/define-config.ts';
 import {loadConfig} from '../config/load-config.ts';
 import type {Diagnostic} from '../diagnostics.ts';
@@ -105,10 +106,13 @@ async function evaluate(root: string, output?: OutputWatch): Promise<Result<Decl
 /**
  * A path's stamp for what was asked of it: whether it exists, when that is all (the analysis asks
  * it of every source input, and an edited input must not make the declaration racy), else its
- * lstat stamp.
+ * lstat stamp. For existence, the racy time is the parent directory's: a path made or removed
+ * while the config was declaring changed it, an edit in place did not.
  */
 function stampOf(p: string, kinds: number): {stamp: string; newestMs: number} {
-  return kinds === READ.exists ? {stamp: existsSync(p) ? 'exists' : 'missing', newestMs: 0} : pathStamp(p);
+  if (kinds !== READ.exists) return pathStamp(p);
+  const parent = lstatSync(dirname(p), {throwIfNoEntry: false});
+  return {stamp: existsSync(p) ? 'exists' : 'missing', newestMs: parent ? Math.max(parent.mtimeMs, parent.ctimeMs) : 0};
 }
 
 /** What the declaration depended on besides files: root, command line, cwd, umask and environment. */
