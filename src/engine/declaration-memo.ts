@@ -11,15 +11,19 @@
  *    sources through config-cache.json, files and directories a rule read while declaring), none of
  *    them written within RACY_MS of the recording; for a path only tested for existence (the
  *    analysis tests every source input), whether it exists.
+ *  - the terminal (isTTY, columns of stdout and stderr), and every node's params (a rule function
+ *    that changes them would change them again at each use).
  * It is not kept at all when the declaration could not be followed or had effects a reuse would not
- * repeat: a program or worker thread started (read-recorder.ts), output written (a config that
- * logs), the environment, working directory or umask changed, or a diagnostic. Code the config
- * imports is not stamped here: the daemon retires when a module it loaded changes (loaded-files.ts).
- * A declaration that depends on the clock or on randomness is taken as it was first evaluated, as
- * the no-op stamp already does.
+ * repeat: a program or worker thread started, the disk written through node:fs (read-recorder.ts),
+ * output written (a config that logs), a timer, callback or exit listener left pending, the
+ * environment, working directory or umask changed, or a diagnostic. Code the config imports is
+ * not stamped here: the daemon retires when a module it loaded changes (loaded-files.ts).
+ * Accepted, as the no-op stamp does: a declaration that depends on the clock, randomness or
+ * anything not read through node:fs (the network, `os.freemem()`, state kept in the config's own
+ * modules) is taken as it was first evaluated.
  */
-import {existsSync, lstatSync} from 'node:fs';
-import {dirname} from 'node:path';
+import {existsSync, lstatSync, readlinkSync} from 'node:fs';
+import {dirname, resolve} from 'node:path';
 import type {LoadedConfigSpec} from '../config/define-config.ts';
 import {loadConfig} from '../config/load-config.ts';
 import type {Diagnostic} from '../diagnostics.ts';
@@ -27,7 +31,7 @@ import {analyze} from '../graph/analyze.ts';
 import type {Graph} from '../graph/graph.ts';
 import type {Result} from '../result.ts';
 import {mark} from '../timing.ts';
-import {pathStamp, RACY_MS} from './path-stamp.ts';
+import {directoryChangedMs, pathStamp, RACY_MS} from './path-stamp.ts';
 import {READ, ReadRecorder, replayReads, unrecorded} from './read-recorder.ts';
 
 /** A workspace's evaluated config and its analysed graph. */
@@ -43,6 +47,8 @@ interface Kept {
   /** Every path read while declaring, with how it was read (for recorders active at reuse). */
   seen: Map<string, number>;
   stamps: [string, string][];
+  /** paramsSnapshot when it was made. */
+  params: string;
 }
 
 let keeping = false;
@@ -61,14 +67,14 @@ export async function declare(root: string): Promise<Result<Declaration, Diagnos
   kept = undefined; // kept again only once it is proven to hold, or made afresh
   // The check itself is not what the build read: a no-op stamp recorded around this command gets
   // the declaration's reads as they were made (their kinds matter, see noop-stamp.ts).
-  if (was?.key === key && unrecorded(() => was.stamps.every(([p, s]) => stampOf(p, was.seen.get(p)!).stamp === s))) {
+  if (was?.key === key && unrecorded(() => was.stamps.every(([p, s]) => stampOf(p, was.seen.get(p)!).stamp === s)) && paramsSnapshot(was.value.graph) === was.params) {
     replayReads(was.seen);
     mark('config kept (daemon)');
     kept = was;
     return {ok: true, value: was.value};
   }
   const started = Date.now();
-  const before = {key, cwd: process.cwd(), umask: process.umask()};
+  const before = {key, cwd: process.cwd(), umask: process.umask(), pending: pendingWork()};
   const reads = new ReadRecorder();
   const output = new OutputWatch();
   let out: Result<Declaration, Diagnostic[]>;
@@ -78,15 +84,41 @@ export async function declare(root: string): Promise<Result<Declaration, Diagnos
     reads.restore();
     output.pause();
   }
-  if (!out.ok || reads.impure || output.wrote || keyOf(root) !== before.key || process.cwd() !== before.cwd || process.umask() !== before.umask) return out;
+  const effects = reads.impure || reads.wrote || output.wrote || pendingWork() !== before.pending;
+  if (!out.ok || effects || keyOf(root) !== before.key || process.cwd() !== before.cwd || process.umask() !== before.umask) return out;
+  const params = paramsSnapshot(out.value.graph);
+  if (params === undefined) return out;
   const stamps: [string, string][] = [];
   for (const [p, kinds] of reads.seen) {
     const {stamp, newestMs} = stampOf(p, kinds);
     if (newestMs > started - RACY_MS) return out;
     stamps.push([p, stamp]);
   }
-  kept = {key, value: out.value, seen: new Map(reads.seen), stamps};
+  kept = {key, value: out.value, seen: new Map(reads.seen), stamps, params};
   return out;
+}
+
+/**
+ * What the declaration left running or registered to run later: timers, immediates, pending
+ * callbacks and exit listeners. A config that schedules work (a notice printed later, a file
+ * written at exit) would do it again in a process of its own.
+ */
+function pendingWork(): string {
+  const kinds = process.getActiveResourcesInfo().sort().join(',');
+  return `${kinds}|${process.listenerCount('exit')}|${process.listenerCount('beforeExit')}`;
+}
+
+/**
+ * Every node's params as JSON: a rule function that changes its params (`argv` pushing a flag)
+ * would change them again at every use of a kept declaration, where a process of its own starts
+ * from the config's. Undefined when they are not JSON (then nothing is kept).
+ */
+function paramsSnapshot(graph: Graph): string | undefined {
+  try {
+    return JSON.stringify([...graph.nodes.values()].map((n) => n.params));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Loads and analyses, with the timing marks of both phases (outside the output watch). */
@@ -111,14 +143,18 @@ async function evaluate(root: string, output?: OutputWatch): Promise<Result<Decl
  */
 function stampOf(p: string, kinds: number): {stamp: string; newestMs: number} {
   if (kinds !== READ.exists) return pathStamp(p);
-  const parent = lstatSync(dirname(p), {throwIfNoEntry: false});
-  return {stamp: existsSync(p) ? 'exists' : 'missing', newestMs: parent ? Math.max(parent.mtimeMs, parent.ctimeMs) : 0};
+  let newestMs = directoryChangedMs(p);
+  const link = lstatSync(p, {throwIfNoEntry: false})?.isSymbolicLink() ? readlinkSync(p) : undefined;
+  if (link !== undefined) newestMs = Math.max(newestMs, directoryChangedMs(resolve(dirname(p), link)));
+  return {stamp: existsSync(p) ? 'exists' : 'missing', newestMs};
 }
 
 /** What the declaration depended on besides files: root, command line, cwd, umask and environment. */
 function keyOf(root: string): string {
   const env = Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : 1));
-  return JSON.stringify({root, argv: process.argv.slice(2), cwd: process.cwd(), umask: process.umask(), env});
+  // The terminal too: the daemon lends each command its client's (request-stdio.ts), and a config may ask.
+  const terminal = [process.stdout, process.stderr].map((s) => [s.isTTY === true, s.columns]);
+  return JSON.stringify({root, argv: process.argv.slice(2), cwd: process.cwd(), umask: process.umask(), env, terminal});
 }
 
 /** Notes whether anything is written to stdout or stderr (a config that logs must log every time). */

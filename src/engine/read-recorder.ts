@@ -23,10 +23,19 @@ export const READ = {content: 1, exists: 2, meta: 4} as const;
 /** node:fs functions that take a path first, by what they tell about it (sync, callback and promise forms). */
 const KINDS: Record<string, number> = {
   readFile: READ.content, open: READ.content, openAsBlob: READ.content, copyFile: READ.content,
-  exists: READ.exists, access: READ.exists,
+  exists: READ.exists,
+  // access() answers with the mode bits (X_OK, W_OK), not only whether the path is there.
+  access: READ.exists | READ.meta,
   stat: READ.meta, lstat: READ.meta, statfs: READ.meta, readdir: READ.meta, opendir: READ.meta,
   realpath: READ.meta, readlink: READ.meta, cp: READ.meta,
 };
+/**
+ * node:fs functions that change the disk (first argument a path or, for copies and renames, the
+ * second too): a declaration that writes has effects a kept declaration would not repeat.
+ */
+const WRITES = ['writeFile', 'appendFile', 'mkdir', 'mkdtemp', 'rm', 'rmdir', 'unlink', 'rename', 'copyFile', 'cp', 'symlink', 'link',
+  'truncate', 'chmod', 'chown', 'lchown', 'utimes', 'lutimes', 'createWriteStream'];
+
 /** child_process functions: a program run while the config loads may declare differently next time. */
 const SPAWNS = ['spawnSync', 'execSync', 'execFileSync', 'spawn', 'exec', 'execFile', 'fork'] as const;
 
@@ -35,9 +44,16 @@ type AnyFn = (...a: unknown[]) => unknown;
 /** The absolute path a node:fs path argument names, or undefined (a file descriptor). */
 function pathOf(p: unknown): string | undefined {
   if (typeof p === 'string') return isAbsolute(p) ? p : resolve(p);
-  if (Buffer.isBuffer(p)) return resolve(p.toString());
+  if (p instanceof Uint8Array) return resolve(Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString());
   if (p instanceof URL && p.protocol === 'file:') return fileURLToPath(p);
   return undefined;
+}
+
+/** Whether `open`'s flags (a string like 'w', 'a+', or O_* bits) may change the file. */
+function writes(flags: unknown): boolean {
+  if (typeof flags === 'string') return /[wa+]/.test(flags);
+  if (typeof flags === 'number') return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_APPEND)) !== 0;
+  return false;
 }
 
 /** Whether node:fs options ask for a recursive listing (`readdir(p, {recursive: true})`). */
@@ -74,6 +90,8 @@ export class ReadRecorder {
   declaring = true;
   /** While set (the stat memo's own walk, see noop-stamp.ts), reads are not recorded. */
   quiet = false;
+  /** Set when node:fs changed the disk (WRITES, or `open` for writing) while `declaring` and not `quiet`. */
+  wrote = false;
   readonly #restores: (() => void)[] = [];
   readonly #listDir: (p: string, o: {withFileTypes: true}) => fs.Dirent[];
 
@@ -85,6 +103,11 @@ export class ReadRecorder {
       this.#wrap(fs.promises as never, name, kind);
     }
     this.#wrap(fs.realpathSync as never, 'native', READ.meta);
+    for (const name of WRITES) {
+      for (const [target, n] of [[fs, `${name}Sync`], [fs, name], [fs.promises, name]] as const) {
+        this.#replace(target as never, n, (orig) => this.#effect(orig));
+      }
+    }
     this.#wrap(fs.realpath as never, 'native', READ.meta);
     const cp = childProcess as unknown as Record<string, AnyFn>;
     for (const name of SPAWNS) {
@@ -161,13 +184,23 @@ export class ReadRecorder {
   #wrap(target: Record<string, unknown>, name: string, kind: number): void {
     const recorder = this;
     const lists = name.startsWith('readdir') || name.startsWith('opendir'); // once, not per call
+    const opens = name.startsWith('open') && name !== 'openAsBlob';
     this.#replace(target, name, (orig) => function (this: unknown, p: unknown, ...rest: unknown[]) {
       if (!recorder.quiet) {
         recorder.#note(p, kind);
         if (lists && isRecursive(rest[0])) recorder.#noteTree(p);
+        if (opens && recorder.declaring && writes(rest[0])) recorder.wrote = true;
       }
       return orig.call(this, p, ...rest);
     });
+  }
+
+  #effect(orig: AnyFn): AnyFn {
+    const recorder = this;
+    return function (this: unknown, ...a: unknown[]) {
+      if (recorder.declaring && !recorder.quiet) recorder.wrote = true;
+      return orig.apply(this, a);
+    };
   }
 
   #impureWhileDeclaring(orig: AnyFn): AnyFn {
