@@ -4,7 +4,9 @@
  * its temp already renamed by another process, and that build failed with a config-load-error
  * (ENOENT); seen about once in a hundred runs of four builds started together.
  */
-import {mkdirSync, readdirSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync} from 'node:fs';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {compileConfig} from '../src/config/compile-config.ts';
 import {suite} from 'uvu';
 import * as assert from 'uvu/assert';
 import {withTimeout} from './util/rig-test.ts';
@@ -32,6 +34,19 @@ test('six builds started at once on a fresh workspace all load the config', with
     const runs = await Promise.all(Array.from({length: 6}, () => rig.json(['status'])));
     for (const run of runs) assert.is(run.code, 0, `round ${round}: ${JSON.stringify(run.events.filter((e) => e['type'] === 'diagnostic'))}`);
   }
+}));
+
+test('a config compiled within a second of its last edit is used but not cached: an edit during the compile would be stamped with the old code', withTimeout(async () => {
+  await using rig = await WorkspaceRig.create();
+  rig.write({'bevbuild.config.ts': CONFIG});
+  const state = rig.path('.bevbuild/state');
+  const meta = rig.path('.bevbuild/state/config-cache.json');
+  const first = await compileConfig(rig.path('bevbuild.config.ts'), state);
+  assert.ok(existsSync(first));
+  assert.not.ok(existsSync(meta), 'not cached');
+  await sleep(1100);
+  assert.is(await compileConfig(rig.path('bevbuild.config.ts'), state), first, 'the same code');
+  assert.ok(existsSync(meta), 'cached once its sources are old enough');
 }));
 
 test.run();

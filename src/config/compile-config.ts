@@ -12,6 +12,7 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import {statStamp} from '../../cache/stat-memo.ts';
+import {RACY_MS} from '../engine/path-stamp.ts';
 import {basename, dirname, join, resolve} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {createHash} from 'node:crypto';
@@ -64,6 +65,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   const metaFile = join(stateDir, 'config-cache.json');
   const hit = cached(metaFile);
   if (hit) return hit;
+  const started = Date.now();
   const {build} = await importEsm<typeof import('esbuild')>('esbuild');
   const result = await build({
     entryPoints: [configFile],
@@ -134,7 +136,17 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   // Whole files or none (a full disk, builds started at once): nothing half-written is left or loaded.
   writeFileAtomicSync(`${out}.map`, map);
   writeFileAtomicSync(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
-  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => [p, stampOf(p)]), dirs: looseImportDirs(result.metafile).map((d) => [d, stampOf(d)]), out};
+  const dirs = looseImportDirs(result.metafile);
+  const stats = [...inputs, ...dirs].map((p) => [p, statSync(p)] as const);
+  // The stamps are taken after the compile: a file written during it (or within the racy second
+  // before, when a second write keeps its stamp) would be recorded with code made from its old
+  // text. Such a compile is used once and not cached; the next load compiles again.
+  if (stats.some(([, st]) => Math.max(st.mtimeMs, st.ctimeMs) > started - RACY_MS)) {
+    rmSync(metaFile, {force: true});
+    return out;
+  }
+  const stamps = new Map(stats.map(([p, st]) => [p, statStamp(st)]));
+  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => [p, stamps.get(p)!]), dirs: dirs.map((d) => [d, stamps.get(d)!]), out};
   writeFileAtomicSync(metaFile, JSON.stringify(meta));
   return out;
 }
