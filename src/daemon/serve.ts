@@ -77,7 +77,9 @@ export async function serveDaemon(socketPath: string, main: (argv: string[]) => 
   const trees = process.env['BEVBUILD_DAEMON_WATCH'] === '0' ? undefined : new WatchedTrees(`${socketPath}.cookies`);
   useTreeLister(trees);
   keepMemosOpen(); // the stat memo's file is parsed once, not per command
-  keepDeclarations(); // the config is evaluated again only when something it read changed
+  // The config is evaluated again only when something it read changed (declaration-memo.ts); a
+  // config that depends on what node:fs cannot see (the network, the clock) opts out.
+  if (process.env['BEVBUILD_DAEMON_KEEP_CONFIG'] !== '0') keepDeclarations();
   keepStateOpen(); // nodes.json and key-records.json are parsed again only when written
 
   const stop = () => {
