@@ -23,16 +23,25 @@ import {importEsm} from '../esm-import.ts';
 
 const INDEX = fileURLToPath(new URL('../index.ts', import.meta.url));
 const RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
-/** 2: stat stamps with inode and ctime; the directories where a new file could change what an import resolves to. */
-const FORMAT = 2;
+/**
+ * 2: stat stamps with inode and ctime; the directories where a new file could change what an import resolves to.
+ * 3: the content digest of a file changed within the racy second before its compile.
+ */
+const FORMAT = 3;
 const IMPORT_META_URL = ['import', 'meta', 'url'].join('.');
 
 interface CacheMeta {
   format: number;
   /** The engine build that compiled it (set by bin/bevbuild.js): a new bevbuild recompiles. */
   engine: string;
-  /** Every file bundled, and its stamp (any write moves the ctime, even one that puts the mtime back). */
-  inputs: [string, string][];
+  /**
+   * Every file bundled, and its stamp (any write moves the ctime, even one that puts the mtime back).
+   * A file changed within RACY_MS before the compile started also has the sha256 of the text that
+   * was compiled: its stamp was taken after the compile, and a second write in the same tick (or
+   * during the compile) may keep it, so its content is compared at every load (as git does for
+   * racily clean entries).
+   */
+  inputs: [string, string, string?][];
   /**
    * The directories of files reached by an import that named them loosely (`./helper`, `./helper.js`
    * for a .ts file, a directory's index), with their stamps: a file added there (`helper.tsx`) may
@@ -66,6 +75,8 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   const hit = cached(metaFile);
   if (hit) return hit;
   const started = Date.now();
+  /** Absolute path → sha256 of the text esbuild was given (the files that pass through onLoad). */
+  const compiled = new Map<string, string>();
   const {build} = await importEsm<typeof import('esbuild')>('esbuild');
   const result = await build({
     entryPoints: [configFile],
@@ -110,6 +121,7 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
           // which rewrites the same expression, leaves it alone.)
           b.onLoad({filter: /\.[cm]?[jt]s$/}, (args) => {
             const text = readFileSync(args.path, 'utf8');
+            compiled.set(resolve(args.path), sha256(text));
             const url = JSON.stringify(pathToFileURL(args.path).href);
             return {contents: text.replaceAll(IMPORT_META_URL, url), loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dirname(args.path)};
           });
@@ -136,17 +148,25 @@ export async function compileConfig(configFile: string, stateDir: string): Promi
   // Whole files or none (a full disk, builds started at once): nothing half-written is left or loaded.
   writeFileAtomicSync(`${out}.map`, map);
   writeFileAtomicSync(out, code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''));
-  const dirs = looseImportDirs(result.metafile);
-  const stats = [...inputs, ...dirs].map((p) => [p, statSync(p)] as const);
   // The stamps are taken after the compile: a file written during it (or within the racy second
-  // before, when a second write keeps its stamp) would be recorded with code made from its old
-  // text. Such a compile is used once and not cached; the next load compiles again.
-  if (stats.some(([, st]) => Math.max(st.mtimeMs, st.ctimeMs) > started - RACY_MS)) {
+  // before, when a second write may keep its stamp) would be recorded with code made from its old
+  // text. Such a file is recorded with the digest of what was compiled, checked at every load; one
+  // whose compiled text is unknown (not loaded through onLoad), or such a directory, means the
+  // compile is used once and not cached.
+  const stamped = (p: string) => {
+    const st = statSync(p);
+    return {stamp: statStamp(st), racy: Math.max(st.mtimeMs, st.ctimeMs) > started - RACY_MS};
+  };
+  const entries = inputs.map((p): [string, string, string?] => {
+    const {stamp, racy} = stamped(p);
+    return racy ? [p, stamp, compiled.get(p) ?? ''] : [p, stamp];
+  });
+  const dirs = looseImportDirs(result.metafile).map((d) => [d, stamped(d)] as const);
+  if (entries.some((e) => e[2] === '') || dirs.some(([, d]) => d.racy)) {
     rmSync(metaFile, {force: true});
     return out;
   }
-  const stamps = new Map(stats.map(([p, st]) => [p, statStamp(st)]));
-  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: inputs.map((p) => [p, stamps.get(p)!]), dirs: dirs.map((d) => [d, stamps.get(d)!]), out};
+  const meta: CacheMeta = {format: FORMAT, engine: engineId(), inputs: entries, dirs: dirs.map(([d, {stamp}]) => [d, stamp]), out};
   writeFileAtomicSync(metaFile, JSON.stringify(meta));
   return out;
 }
@@ -188,12 +208,14 @@ function duplicateKeyDiagnostic(w: Message): Diagnostic {
 }
 
 const engineId = () => process.env['BEVBUILD_ENGINE_ID'] ?? 'dev';
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 function cached(metaFile: string): string | undefined {
   try {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CacheMeta;
     if (meta.format !== FORMAT || meta.engine !== engineId()) return undefined;
     for (const [p, stamp] of [...meta.inputs, ...meta.dirs]) if (stampOf(p) !== stamp) return undefined;
+    for (const [p, , digest] of meta.inputs) if (digest !== undefined && sha256(readFileSync(p, 'utf8')) !== digest) return undefined;
     statSync(meta.out);
     return meta.out;
   } catch {
