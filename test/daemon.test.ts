@@ -156,7 +156,7 @@ test('a declaration kept between commands: used while what it read holds, made a
 
 test('a config that calls process.exit: the client exits with its code and all its output, the daemon with it', withTimeout(async () => {
   await using d = await daemonRig();
-  d.rig.write({'bevbuild.config.ts': CONFIG.replace('export default', "if (tag === 'exit') { for (let i = 0; i < 20000; i++) console.log(`line ${i} ${'x'.repeat(60)}`); process.exit(3); }\nexport default")});
+  d.rig.write({'bevbuild.config.ts': CONFIG.replace('export default', "if (tag === 'exit') { process.on('exit', (c) => console.log(`listener says ${c}`)); for (let i = 0; i < 20000; i++) console.log(`line ${i} ${'x'.repeat(60)}`); process.exit(3); }\nexport default")});
   const pid = await started(d);
   d.rig.write({'tag.txt': 'exit\n'});
   const r = await d.rig.exec(['a'], d.env);
@@ -164,6 +164,7 @@ test('a config that calls process.exit: the client exits with its code and all i
   assert.is(r.code, 3, r.stderr);
   assert.is(r.stdout.split('\n').filter((l) => l.startsWith('line ')).length, 20000, 'every line before the exit');
   assert.not.match(r.stderr, /daemon stopped/);
+  assert.ok(r.stdout.trimEnd().endsWith('listener says 3'), 'the exit listener saw the code, its output last');
   for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
   assert.not.ok(alive(pid), 'the daemon ended with the command');
   d.rig.write({'tag.txt': 'v1\n'});

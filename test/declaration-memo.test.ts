@@ -81,13 +81,18 @@ test('a path given as a Uint8Array is recorded', async () => {
   assert.is(scriptOf(await declared(rig.dir)), 'two');
 });
 
-test('effects a kept declaration would not repeat: writes, timers, exit listeners, output', async () => {
+test('effects a kept declaration would not repeat: writes, timers, exit listeners, output (late too)', async () => {
   for (const prelude of [
     "fs.mkdirSync(new URL('./gen', import.meta.url), {recursive: true});",
     "fs.copyFileSync(new URL('./bevbuild.config.ts', import.meta.url), new URL('./copy.txt', import.meta.url));",
     "await fs.promises.writeFile(new URL('./w.txt', import.meta.url), 'w');",
     "fs.closeSync(fs.openSync(new URL('./o.txt', import.meta.url), 'a'));",
     'setTimeout(() => undefined, 200);',
+    'setTimeout(() => undefined, 1).unref();',
+    'setImmediate(() => undefined).unref();',
+    "(async () => { for (let i = 0; i < 2000; i++) await null; console.error('declared, later'); })();",
+    "process.emitWarning('declared with a warning');",
+    "fs.readFileSync(new URL('./rw.txt', import.meta.url), {flag: 'a+'});",
     "process.once('exit', () => undefined);",
     "console.error('declaring');",
   ]) {

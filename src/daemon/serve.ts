@@ -268,10 +268,13 @@ async function serveOne(sock: Socket, req: Request, main: (argv: string[]) => Pr
   const exit = process.exit;
   process.exit = ((c?: number | string | null) => {
     const n = Number(c ?? process.exitCode ?? 0);
+    const code = Number.isInteger(n) ? n : 1;
     process.exit = exit;
     retire();
-    send({exit: Number.isInteger(n) ? n : 1});
-    exit(0);
+    // Added last, so it runs after the command's own exit listeners (which see the code, and
+    // whose output reaches the client first: the writes are blocking).
+    process.once('exit', () => send({exit: code}));
+    exit(code);
   }) as typeof process.exit;
   let code: number;
   try {

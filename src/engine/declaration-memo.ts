@@ -23,6 +23,7 @@
  * modules) is taken as it was first evaluated.
  */
 import {existsSync, lstatSync, readlinkSync} from 'node:fs';
+import {createRequire, syncBuiltinESMExports} from 'node:module';
 import {dirname, resolve} from 'node:path';
 import type {LoadedConfigSpec} from '../config/define-config.ts';
 import {loadConfig} from '../config/load-config.ts';
@@ -51,6 +52,9 @@ interface Kept {
   params: string;
 }
 
+/** The real setImmediate, for the memo's own wait while TimerWatch has replaced the global. */
+const nextTurn = setImmediate;
+
 let keeping = false;
 let kept: Kept | undefined;
 
@@ -77,14 +81,20 @@ export async function declare(root: string): Promise<Result<Declaration, Diagnos
   const before = {key, cwd: process.cwd(), umask: process.umask(), pending: pendingWork()};
   const reads = new ReadRecorder();
   const output = new OutputWatch();
+  const timers = new TimerWatch();
   let out: Result<Declaration, Diagnostic[]>;
   try {
     out = await evaluate(root, output);
+    // What the config started without awaiting (a promise chain, a warning on the next tick)
+    // finishes before the next turn of the event loop: its output counts as the declaration's.
+    output.resume();
+    await new Promise<void>((resolve) => nextTurn(resolve));
   } finally {
+    timers.restore();
     reads.restore();
     output.pause();
   }
-  const effects = reads.impure || reads.wrote || output.wrote || pendingWork() !== before.pending;
+  const effects = reads.impure || reads.wrote || output.wrote || timers.scheduled || pendingWork() !== before.pending;
   if (!out.ok || effects || keyOf(root) !== before.key || process.cwd() !== before.cwd || process.umask() !== before.umask) return out;
   const params = paramsSnapshot(out.value.graph);
   if (params === undefined) return out;
@@ -155,6 +165,41 @@ function keyOf(root: string): string {
   // The terminal too: the daemon lends each command its client's (request-stdio.ts), and a config may ask.
   const terminal = [process.stdout, process.stderr].map((s) => [s.isTTY === true, s.columns]);
   return JSON.stringify({root, argv: process.argv.slice(2), cwd: process.cwd(), umask: process.umask(), env, terminal});
+}
+
+/**
+ * Notes whether the config scheduled a timer or an immediate (unref'd ones included, which
+ * pendingWork cannot see): the global functions and node:timers' exports, until `restore()`.
+ */
+class TimerWatch {
+  scheduled = false;
+  readonly #undo: (() => void)[] = [];
+
+  constructor() {
+    const timers = createRequire(import.meta.url)('node:timers') as Record<string, unknown>;
+    for (const target of [globalThis as unknown as Record<string, unknown>, timers]) {
+      for (const name of ['setTimeout', 'setInterval', 'setImmediate']) {
+        const orig = target[name] as (...a: unknown[]) => unknown;
+        const watch = this;
+        const wrapped = function (this: unknown, ...a: unknown[]) {
+          watch.scheduled = true;
+          return orig.apply(this, a);
+        };
+        // Own properties (promisify.custom) kept: `promisify(setTimeout)` must still work.
+        const own = Object.getOwnPropertyDescriptors(orig) as Record<PropertyKey, PropertyDescriptor>;
+        for (const key of ['length', 'name', 'prototype', 'arguments', 'caller']) delete own[key];
+        Object.defineProperties(wrapped, own);
+        target[name] = wrapped;
+        this.#undo.push(() => (target[name] = orig));
+      }
+    }
+    syncBuiltinESMExports();
+  }
+
+  restore(): void {
+    for (const undo of this.#undo.splice(0).reverse()) undo();
+    syncBuiltinESMExports();
+  }
 }
 
 /** Notes whether anything is written to stdout or stderr (a config that logs must log every time). */

@@ -190,6 +190,8 @@ export class ReadRecorder {
         recorder.#note(p, kind);
         if (lists && isRecursive(rest[0])) recorder.#noteTree(p);
         if (opens && recorder.declaring && writes(rest[0])) recorder.wrote = true;
+        // readFile(p, {flag: 'a+'}) creates (or truncates, 'w+') what it reads.
+        if (name.startsWith('readFile') && recorder.declaring && writes((rest[0] as {flag?: unknown} | undefined)?.flag)) recorder.wrote = true;
       }
       return orig.call(this, p, ...rest);
     });
