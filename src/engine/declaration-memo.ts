@@ -10,17 +10,18 @@
  *  - the lstat stamp of every path the config and the analysis read through node:fs (the config's
  *    sources through config-cache.json, files and directories a rule read while declaring), none of
  *    them written within RACY_MS of the recording; for a path only tested for existence (the
- *    analysis tests every source input), whether it exists.
+ *    analysis tests every source input), whether it exists;
  *  - the terminal (isTTY, columns of stdout and stderr), and every node's params (a rule function
  *    that changes them would change them again at each use).
  * It is not kept at all when the declaration could not be followed or had effects a reuse would not
  * repeat: a program or worker thread started, the disk written through node:fs (read-recorder.ts),
- * output written (a config that logs), a timer, callback or exit listener left pending, the
- * environment, working directory or umask changed, or a diagnostic. Code the config imports is
+ * output written (a config that logs; also by work it left to finish, up to the next turn of the
+ * event loop), a timer or immediate scheduled (unref'd too), a callback or exit listener left
+ * pending, the environment, working directory or umask changed, or a diagnostic. Code the config imports is
  * not stamped here: the daemon retires when a module it loaded changes (loaded-files.ts).
  * Accepted, as the no-op stamp does: a declaration that depends on the clock, randomness or
  * anything not read through node:fs (the network, `os.freemem()`, state kept in the config's own
- * modules) is taken as it was first evaluated.
+ * modules) is taken as it was first evaluated; `BEVBUILD_DAEMON_KEEP_CONFIG=0` turns the memo off.
  */
 import {existsSync, lstatSync, readlinkSync} from 'node:fs';
 import {createRequire, syncBuiltinESMExports} from 'node:module';
