@@ -40,8 +40,9 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   const started = Date.now();
   const {graph} = ctx;
   const planned = {run: 0, mayRun: 0, restore: 0, fresh: 0};
-  const reporter: Reporter = opts.dryRun ? countingPlans(ctx.reporter, planned) : ctx.reporter;
   const ids = closure(graph, opts.targets);
+  const plans = opts.dryRun ? new PlanInOrder(ctx.reporter, planned, ids) : undefined;
+  const reporter: Reporter = plans ?? ctx.reporter;
   const run = new BuildRun(ctx, opts, reporter);
 
   ctx.prefetched = await prefetch(ctx, ids);
@@ -62,6 +63,7 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
   mark('state saved');
   const {counts} = run;
   const summary: BuildSummary = {...counts, durationMs: Date.now() - started, failures: run.failures, cancelled: opts.signal.aborted, keys: run.keys};
+  plans?.flush();
   if (opts.dryRun) reporter.log({type: 'plan-summary', ...planned});
   // The last line of every --json run, a dry run's too (scripts read it).
   reporter.log({type: 'summary', executed: counts.executed, restored: counts.restored, fresh: counts.fresh, failed: counts.failed, durationMs: summary.durationMs, ...(opts.dryRun ? {dryRun: true as const} : {})});
@@ -69,14 +71,40 @@ export async function build(ctx: EngineContext, opts: BuildOptions): Promise<Bui
 }
 
 /** Passes events on, counting the plan's nodes by what will happen to them. */
-function countingPlans(to: Reporter, n: {run: number; mayRun: number; restore: number; fresh: number}): Reporter {
-  return {
-    log: (e) => {
-      if (e.type === 'plan') n[e.mayCutOff ? 'mayRun' : e.action]++;
-      to.log(e);
-    },
-    close: () => to.close(),
-  };
+/**
+ * A dry run's reporter: counts the plan events and hands them on in graph order (dependencies
+ * first, then declaration order), not in the order concurrent decisions finish, so that a plan
+ * reads, and diffs, the same on every run. Other events pass at once.
+ */
+class PlanInOrder implements Reporter {
+  readonly #to: Reporter;
+  readonly #n: {run: number; mayRun: number; restore: number; fresh: number};
+  readonly #rank: Map<string, number>;
+  #held: Extract<Parameters<Reporter['log']>[0], {type: 'plan'}>[] = [];
+
+  constructor(to: Reporter, n: {run: number; mayRun: number; restore: number; fresh: number}, order: string[]) {
+    this.#to = to;
+    this.#n = n;
+    this.#rank = new Map(order.map((id, i) => [id, i]));
+  }
+
+  log(e: Parameters<Reporter['log']>[0]): void {
+    if (e.type !== 'plan') return this.#to.log(e);
+    this.#n[e.mayCutOff ? 'mayRun' : e.action]++;
+    this.#held.push(e);
+  }
+
+  /** Hands on the plans held so far, in graph order. */
+  flush(): void {
+    const held = this.#held.sort((a, b) => (this.#rank.get(a.id) ?? Infinity) - (this.#rank.get(b.id) ?? Infinity));
+    this.#held = [];
+    for (const e of held) this.#to.log(e);
+  }
+
+  close(): void {
+    this.flush();
+    this.#to.close();
+  }
 }
 
 /** One batched digest pass over recorded outputs and plain source inputs of the nodes to visit. */
