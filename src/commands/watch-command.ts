@@ -6,7 +6,8 @@
  *                          └─────────── done ──── queued ◀┘
  *
  * A change during a run queues exactly one rerun. An edit of bevbuild.config.ts (or of a file it
- * read while declaring) re-analyses the workspace (a broken config prints its diagnostics and waits for the next edit). Each build says
+ * read while declaring) re-analyses the workspace (a broken config prints its diagnostics and
+ * waits for the next edit). Each build says
  * which files changed. bevbuild's own writes never trigger a build: outputs, the directories they
  * live in, the temp siblings a restore renames into place and `.bevbuild/` are ignored.
  */

@@ -4,9 +4,11 @@
  * costs a small client plus the work itself: no engine load, warm JIT, no start-up GC.
  *
  * Each request is exactly the command the client would have run itself: `main(argv)` with the
- * client's arguments, its terminal (request-stdio.ts) and its signals; the config is evaluated
- * anew (load-config.ts imports it under a fresh URL), and the engine's own checks decide what is
- * fresh, as in a cold process. What the daemon keeps is code, not answers. It serves one command
+ * client's arguments, its terminal (request-stdio.ts) and its signals; the engine's own checks
+ * decide what is fresh, as in a cold process. Besides code, the daemon keeps only what is proven
+ * unchanged at each use: the evaluated config while nothing it read changed (declaration-memo.ts,
+ * else load-config.ts imports it anew under a fresh URL), parsed state files and the stat memo
+ * while their files are as read, directory listings while inotify reports nothing. It serves one command
  * at a time: a client that finds it busy runs its command itself. The daemon exits after
  * `BEVBUILD_DAEMON_IDLE_S` seconds without requests (900), after MAX_REQUESTS requests (every
  * config evaluation stays in the ESM cache), on SIGTERM, when its socket was taken over by a newer

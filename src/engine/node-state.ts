@@ -11,6 +11,7 @@ import {mkdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {writeFileAtomicSync} from '../../cache/fs-util.ts';
 import type {OutputEntry} from '../../cache/local-store.ts';
+import {statStamp} from '../../cache/stat-memo.ts';
 import type {KeyRecord} from './action-key.ts';
 import {RACY_MS} from './path-stamp.ts';
 
@@ -107,7 +108,7 @@ export function keepStateOpen(): void {
 function readJson(file: string): Record<string, unknown> | undefined {
   if (!keptFiles) return parseJson(file);
   const st = statSync(file, {throwIfNoEntry: false});
-  const stamp = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : 'missing';
+  const stamp = st ? statStamp(st) : 'missing';
   const kept = keptFiles.get(file);
   if (st && kept?.stamp === stamp) return kept.value;
   keptFiles.delete(file);
