@@ -72,7 +72,7 @@ export async function declare(root: string): Promise<Result<Declaration, Diagnos
   kept = undefined; // kept again only once it is proven to hold, or made afresh
   // The check itself is not what the build read: a no-op stamp recorded around this command gets
   // the declaration's reads as they were made (their kinds matter, see noop-stamp.ts).
-  if (was?.key === key && unrecorded(() => was.stamps.every(([p, s]) => stampOf(p, was.seen.get(p)!).stamp === s)) && paramsSnapshot(was.value.graph) === was.params) {
+  if (was?.key === key && unrecorded(() => was.stamps.every(([p, s]) => stampNow(p, was.seen.get(p)!) === s)) && paramsSnapshot(was.value.graph) === was.params) {
     replayReads(was.seen);
     mark('config kept (daemon)');
     kept = was;
@@ -157,7 +157,12 @@ function stampOf(p: string, kinds: number): {stamp: string; newestMs: number} {
   let newestMs = directoryChangedMs(p);
   const link = lstatSync(p, {throwIfNoEntry: false})?.isSymbolicLink() ? readlinkSync(p) : undefined;
   if (link !== undefined) newestMs = Math.max(newestMs, directoryChangedMs(resolve(dirname(p), link)));
-  return {stamp: existsSync(p) ? 'exists' : 'missing', newestMs};
+  return {stamp: stampNow(p, kinds), newestMs};
+}
+
+/** The stamp alone, as each reuse compares it (the racy time matters only when recording). */
+function stampNow(p: string, kinds: number): string {
+  return kinds === READ.exists ? (existsSync(p) ? 'exists' : 'missing') : pathStamp(p).stamp;
 }
 
 /** What the declaration depended on besides files: root, command line, cwd, umask and environment. */
